@@ -1,0 +1,141 @@
+import { resolveConfig, type RaftOptions } from './config.js'
+import type { Message } from './messages.js'
+import { Raft } from './raft.js'
+import type { Ready } from './ready.js'
+import type { ProposeResult } from './results.js'
+import type { Status } from './status.js'
+import type {
+  ClusterConfig,
+  Entry,
+  LogIndex,
+  NodeId,
+  PersistedState,
+  Snapshot,
+  Term,
+} from './types.js'
+
+export interface RawNodeOptions extends RaftOptions {
+  /**
+   * The configuration the cluster was bootstrapped with (every founding member is given the same
+   * one). It applies until a snapshot or a configuration entry in the log replaces it.
+   */
+  readonly initialConfig: ClusterConfig
+  /**
+   * The index the application's (durable) state machine has already applied. Committed entries
+   * up to it are not handed out again after a restart. Defaults to the snapshot index, which is
+   * right for a state machine that is rebuilt from the snapshot and the log.
+   */
+  readonly appliedIndex?: LogIndex
+}
+
+export type ConfigChangeResult =
+  { readonly ok: true; readonly index: LogIndex } | { readonly ok: false; readonly error: string }
+
+export type TransferResult = { readonly ok: true } | { readonly ok: false; readonly error: string }
+
+/**
+ * The public face of the Raft core: a synchronous, pure state machine.
+ *
+ * The caller feeds it `tick()` at a steady rate and `step(message)` for each message from a peer,
+ * and asks for work with `hasReady()`/`ready()`. Nothing inside waits, reads a clock, draws
+ * randomness other than the injected `random`, or touches a socket or a file, so the simulator
+ * and a real node drive exactly the same code. See `Ready` for the order in which the work must
+ * be done.
+ */
+export class RawNode {
+  readonly #raft: Raft
+
+  constructor(options: RawNodeOptions, persisted?: PersistedState) {
+    this.#raft = new Raft(
+      resolveConfig(options),
+      options.initialConfig,
+      persisted,
+      options.appliedIndex,
+    )
+  }
+
+  get id(): NodeId {
+    return this.#raft.id
+  }
+
+  /** Advances the logical clock by one tick. Timeouts are counted in ticks, never in milliseconds. */
+  tick(): void {
+    this.#raft.tick()
+  }
+
+  /** Feeds one message from a peer. Messages for another node, or from a stale term, are dropped. */
+  step(message: Message): void {
+    this.#raft.step(message)
+  }
+
+  /** Proposes a command to be replicated. See `ProposeResult` for what can happen to it. */
+  propose(command: Uint8Array): ProposeResult {
+    return this.#raft.propose(command)
+  }
+
+  /**
+   * Proposes a new cluster configuration. Only the leader accepts, one change at a time, and only
+   * changes that add or remove (or promote) a single voter against the latest configuration in
+   * its log — the single-server rule of §4.1 with the fix of §4.1 errata: not before the leader
+   * has committed an entry of its own term.
+   */
+  proposeConfigChange(config: ClusterConfig): ConfigChangeResult {
+    return this.#raft.proposeConfigChange(config)
+  }
+
+  /** Starts a linearizable read (§6.4). The answer comes back as a ReadState or ReadFailure in a Ready. */
+  readIndex(requestId: number): void {
+    this.#raft.readIndex(requestId)
+  }
+
+  /** Asks the leader to hand leadership to `target` (§3.10). */
+  transferLeadership(target: NodeId): TransferResult {
+    return this.#raft.transferLeadership(target)
+  }
+
+  /** Starts an election now, as if the election timer had fired (with pre-vote, if enabled). */
+  campaign(): void {
+    this.#raft.campaign()
+  }
+
+  /**
+   * Tells the core that the application took a snapshot of its state at `snapshot.meta.index`
+   * (which must be applied). The log before it is discarded, and laggards receive the snapshot.
+   */
+  compact(snapshot: Snapshot): void {
+    this.#raft.compact(snapshot)
+  }
+
+  hasReady(): boolean {
+    return this.#raft.hasReady()
+  }
+
+  /** Returns the work the caller must do now; handle it in order, then call `advance`. */
+  ready(): Ready {
+    return this.#raft.takeReady()
+  }
+
+  /** Acknowledges that a Ready was handled: its state is durable, sent and applied. */
+  advance(ready: Ready): void {
+    this.#raft.advance(ready)
+  }
+
+  status(): Status {
+    return this.#raft.status()
+  }
+
+  /** The cluster configuration in force at `index` (the latest one introduced at or before it). */
+  configAt(index: LogIndex): ClusterConfig {
+    return this.#raft.configAt(index)
+  }
+
+  /** The term of the entry at `index`, or undefined if it is compacted away or beyond the log. */
+  termAt(index: LogIndex): Term | undefined {
+    return this.#raft.log.termAt(index)
+  }
+
+  /** The entries in [from, to), which must lie within the log after the snapshot. For inspection. */
+  entries(from: LogIndex, to: LogIndex): readonly Entry[] {
+    return this.#raft.log.slice(from, to)
+  }
+}

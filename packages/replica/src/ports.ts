@@ -1,0 +1,48 @@
+import type { CommandEntry, Entry, HardState, Message, Snapshot } from '@raftkit/raft'
+
+/**
+ * The ports a replica drives. Each is a small interface owned here; the node wires real
+ * adapters (a file WAL, TCP, SQLite), tests wire in-memory ones.
+ */
+
+/** Durable storage for the Raft log. Every promise resolves only once the data is durable. */
+export interface LogStore {
+  /** Appends entries (an entry at an index already stored replaces it and all after it), then the hard state. */
+  append(entries: readonly Entry[], hardState: HardState | undefined): Promise<void>
+  /**
+   * Stores a snapshot and compacts the log behind it. If the log holds the snapshot's last entry
+   * (same index and term) the entries after it are kept (a snapshot this node took); otherwise
+   * the whole log is discarded (a snapshot from the leader that replaces a conflicting log, §7).
+   */
+  saveSnapshot(snapshot: Snapshot): Promise<void>
+}
+
+export interface Transport {
+  /** Queues a message for its recipient. Never blocks and never throws: Raft tolerates loss. */
+  send(message: Message): void
+}
+
+/** The replicated state machine. `apply` must be deterministic: every replica gets the same result. */
+export interface StateMachine<Result> {
+  apply(entry: CommandEntry): Result | Promise<Result>
+  /** Serializes the state as of the last applied entry. */
+  snapshot(): Uint8Array | Promise<Uint8Array>
+  /** Replaces the state with a snapshot's. */
+  restore(snapshot: Snapshot): void | Promise<void>
+}
+
+/** Time, injected: the node passes Node's timers, tests pass a manual clock. */
+export interface Scheduler {
+  every(intervalMs: number, callback: () => void): () => void
+  after(delayMs: number, callback: () => void): () => void
+  /** Runs `callback` soon, after the current work (setImmediate on Node). */
+  defer(callback: () => void): void
+}
+
+export interface Logger {
+  info(fields: Record<string, unknown>, message: string): void
+  warn(fields: Record<string, unknown>, message: string): void
+  error(fields: Record<string, unknown>, message: string): void
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} }

@@ -1,0 +1,330 @@
+import {
+  RawNode,
+  type ClusterConfig,
+  type LogIndex,
+  type Message,
+  type NodeId,
+  type PersistedState,
+  type RaftEvent,
+  type RawNodeOptions,
+  type Ready,
+  type Snapshot,
+  type Status,
+} from '@raftkit/raft'
+import type { Outcome } from './outcome.js'
+import {
+  silentLogger,
+  type LogStore,
+  type Logger,
+  type Scheduler,
+  type StateMachine,
+  type Transport,
+} from './ports.js'
+import { PendingProposals } from './pending-proposals.js'
+import { PendingReads } from './pending-reads.js'
+
+export interface ReplicaOptions<Result> {
+  readonly raft: Omit<RawNodeOptions, 'onEvent'>
+  readonly persisted: PersistedState | undefined
+  readonly logStore: LogStore
+  readonly transport: Transport
+  readonly stateMachine: StateMachine<Result>
+  readonly scheduler: Scheduler
+  /** Milliseconds per Raft tick. Election and heartbeat timeouts are counted in ticks. */
+  readonly tickMs: number
+  /** Take a snapshot (and compact the log) after this many applied entries. 0 disables. */
+  readonly snapshotEveryEntries?: number
+  readonly logger?: Logger
+  readonly onEvent?: (event: RaftEvent) => void
+  /** Called after each Ready is handled (for metrics). */
+  readonly onReadyHandled?: (info: {
+    entries: number
+    committed: number
+    messages: number
+    persistMs: number
+  }) => void
+  readonly now?: () => number
+}
+
+/**
+ * Runs the pure Raft core as a live node. The core is synchronous; this class owns everything
+ * asynchronous around it and keeps Raft's ordering rules:
+ *
+ * - inbound messages and ticks are queued and fed to the core from one loop, never from a
+ *   socket callback in the middle of handling a Ready;
+ * - for each Ready: persist (and fsync) → send → apply → advance, one Ready at a time;
+ * - a proposal resolves when its entry is applied, with the state machine's result, or fails
+ *   when a different entry is applied at its index (a new leader replaced it);
+ * - a linearizable read resolves when the read index is confirmed and applied.
+ */
+export class Replica<Result> {
+  readonly #node: RawNode
+  readonly #options: ReplicaOptions<Result>
+  readonly #logger: Logger
+  readonly #proposals = new PendingProposals<Result>()
+  readonly #reads: PendingReads
+  #inbox: Message[] = []
+  #handlingReady = false
+  #drainScheduled = false
+  #stopped = false
+  #failed: Error | undefined
+  #stopTicking: (() => void) | undefined
+  #lastSnapshotIndex: LogIndex
+  #idle: (() => void)[] = []
+
+  constructor(options: ReplicaOptions<Result>) {
+    this.#options = options
+    this.#logger = options.logger ?? silentLogger
+    this.#node = new RawNode({ ...options.raft, onEvent: options.onEvent }, options.persisted)
+    this.#lastSnapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
+    // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
+    this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
+  }
+
+  get id(): NodeId {
+    return this.#node.id
+  }
+
+  /** The error that stopped this replica (a storage failure or a broken invariant), if any. */
+  get failure(): Error | undefined {
+    return this.#failed
+  }
+
+  async start(): Promise<void> {
+    // A restarted node restores its state machine from its snapshot before replaying the log.
+    const snapshot = this.#options.persisted?.snapshot
+    if (snapshot !== undefined) await this.#options.stateMachine.restore(snapshot)
+    this.#stopTicking = this.#options.scheduler.every(this.#options.tickMs, () => {
+      if (this.#stopped) return
+      this.#guard(() => this.#node.tick())
+      this.#scheduleDrain()
+    })
+    this.#scheduleDrain()
+  }
+
+  /** Stops ticking and fails everything pending. Waits for a Ready in progress to finish. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    this.#stopTicking?.()
+    if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
+    this.#proposals.failAll({ error: 'stopped' })
+    this.#reads.failAll({ error: 'stopped' })
+  }
+
+  /** Hands an inbound peer message to the replica (it is stepped from the loop, not here). */
+  receive(message: Message): void {
+    if (this.#stopped) return
+    this.#inbox.push(message)
+    this.#scheduleDrain()
+  }
+
+  status(): Status {
+    return this.#node.status()
+  }
+
+  configAt(index: LogIndex): ClusterConfig {
+    return this.#node.configAt(index)
+  }
+
+  /** Proposes a command; resolves with the state machine's result once it is applied here. */
+  propose(
+    command: Uint8Array,
+    timeoutMs: number,
+  ): Promise<Outcome<{ index: LogIndex; result: Result }>> {
+    const unavailable = this.#unavailable()
+    if (unavailable !== undefined) return Promise.resolve(unavailable)
+    const proposed = this.#node.propose(command)
+    if (!proposed.ok) return Promise.resolve(proposed)
+    if (proposed.outcome === 'forwarded') {
+      // Replicas run with forwarding off (the HTTP layer forwards to the leader instead), so a
+      // forwarded proposal cannot be tracked by index here.
+      return Promise.resolve({ ok: false, error: 'not-leader', leaderId: proposed.leaderId })
+    }
+    const promise = this.#proposals.add(
+      proposed.index,
+      proposed.term,
+      timeoutMs,
+      this.#options.scheduler,
+    )
+    this.#scheduleDrain()
+    return promise
+  }
+
+  /** A linearizable read barrier (ReadIndex, §6.4): resolves once this node may serve the read. */
+  read(timeoutMs: number): Promise<Outcome<{ index: LogIndex }>> {
+    const unavailable = this.#unavailable()
+    if (unavailable !== undefined) return Promise.resolve(unavailable)
+    const { requestId, promise } = this.#reads.add(timeoutMs, this.#options.scheduler)
+    this.#guard(() => this.#node.readIndex(requestId))
+    this.#scheduleDrain()
+    return promise
+  }
+
+  proposeConfigChange(
+    config: ClusterConfig,
+    timeoutMs: number,
+  ): Promise<Outcome<{ index: LogIndex; result: Result | undefined }>> {
+    const unavailable = this.#unavailable()
+    if (unavailable !== undefined) return Promise.resolve(unavailable)
+    const proposed = this.#node.proposeConfigChange(config)
+    if (!proposed.ok) {
+      const status = this.#node.status()
+      if (status.role !== 'leader')
+        return Promise.resolve({ ok: false, error: 'not-leader', leaderId: status.leaderId })
+      return Promise.resolve({ ok: false, error: 'rejected', message: proposed.error })
+    }
+    const promise = this.#proposals.add(
+      proposed.index,
+      this.#node.status().term,
+      timeoutMs,
+      this.#options.scheduler,
+    )
+    this.#scheduleDrain()
+    return promise as Promise<Outcome<{ index: LogIndex; result: Result | undefined }>>
+  }
+
+  transferLeadership(target: NodeId): Outcome<object> {
+    const unavailable = this.#unavailable()
+    if (unavailable !== undefined) return unavailable
+    const result = this.#node.transferLeadership(target)
+    this.#scheduleDrain()
+    if (result.ok) return { ok: true }
+    const status = this.#node.status()
+    if (status.role !== 'leader')
+      return { ok: false, error: 'not-leader', leaderId: status.leaderId }
+    return { ok: false, error: 'rejected', message: result.error }
+  }
+
+  campaign(): void {
+    this.#guard(() => this.#node.campaign())
+    this.#scheduleDrain()
+  }
+
+  #unavailable(): Outcome<never> | undefined {
+    if (this.#stopped || this.#failed !== undefined) return { ok: false, error: 'stopped' }
+    return undefined
+  }
+
+  #scheduleDrain(): void {
+    if (this.#drainScheduled || this.#stopped) return
+    this.#drainScheduled = true
+    this.#options.scheduler.defer(() => {
+      this.#drainScheduled = false
+      void this.#drain()
+    })
+  }
+
+  /** Steps queued messages, then handles Readys until there are none (one at a time). */
+  async #drain(): Promise<void> {
+    if (this.#failed !== undefined) return
+    const inbox = this.#inbox
+    this.#inbox = []
+    for (const message of inbox) this.#guard(() => this.#node.step(message))
+    if (this.#handlingReady) return
+    this.#handlingReady = true
+    try {
+      while (!this.#stopped && this.#failed === undefined && this.#node.hasReady()) {
+        await this.#handleReady(this.#node.ready())
+        const more = this.#inbox
+        this.#inbox = []
+        for (const message of more) this.#guard(() => this.#node.step(message))
+      }
+    } catch (error) {
+      this.#fail(error)
+    } finally {
+      this.#handlingReady = false
+      for (const resolve of this.#idle.splice(0)) resolve()
+    }
+  }
+
+  async #handleReady(ready: Ready): Promise<void> {
+    const started = this.#options.now?.() ?? 0
+    // 1. Durability first. A vote sent before it is on disk can be forgotten in a crash and
+    //    cast twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk
+    //    can be lost after the leader counted it (§5.3).
+    if (ready.snapshot !== undefined) await this.#options.logStore.saveSnapshot(ready.snapshot)
+    if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      await this.#options.logStore.append(ready.entries, ready.hardState)
+    }
+    const persistMs = (this.#options.now?.() ?? 0) - started
+    // 2. Only now may peers learn about it.
+    for (const message of ready.messages) this.#options.transport.send(message)
+    // 3. Apply in log order; the state machine is deterministic, so replicas converge.
+    if (ready.snapshot !== undefined) {
+      await this.#options.stateMachine.restore(ready.snapshot)
+      this.#lastSnapshotIndex = ready.snapshot.meta.index
+      this.#proposals.failUpTo(ready.snapshot.meta.index)
+    }
+    for (const entry of ready.committedEntries) {
+      if (entry.kind === 'command') {
+        const result = await this.#options.stateMachine.apply(entry)
+        this.#proposals.applied(entry.index, entry.term, result)
+      } else {
+        this.#proposals.applied(entry.index, entry.term, undefined as Result)
+      }
+    }
+    // 4. Reads: confirmed indexes wait for the apply to catch up.
+    for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
+    for (const failure of ready.readFailures) {
+      this.#reads.failed(
+        failure.requestId,
+        failure.reason === 'no-leader'
+          ? { error: 'no-leader' }
+          : { error: 'not-leader', leaderId: failure.leaderId },
+      )
+    }
+    this.#node.advance(ready)
+    this.#reads.appliedTo(this.#node.status().appliedIndex)
+    this.#options.onReadyHandled?.({
+      entries: ready.entries.length,
+      committed: ready.committedEntries.length,
+      messages: ready.messages.length,
+      persistMs,
+    })
+    await this.#maybeSnapshot()
+  }
+
+  async #maybeSnapshot(): Promise<void> {
+    const every = this.#options.snapshotEveryEntries ?? 0
+    if (every <= 0) return
+    const applied = this.#node.status().appliedIndex
+    if (applied - this.#lastSnapshotIndex < every) return
+    const term = this.#node.termAt(applied)
+    if (term === undefined) return
+    const snapshot: Snapshot = {
+      meta: { index: applied, term, config: this.#node.configAt(applied) },
+      data: await this.#options.stateMachine.snapshot(),
+    }
+    await this.#options.logStore.saveSnapshot(snapshot)
+    this.#node.compact(snapshot)
+    this.#lastSnapshotIndex = applied
+    this.#logger.info({ index: applied, bytes: snapshot.data.byteLength }, 'snapshot taken')
+  }
+
+  #guard(action: () => void): void {
+    if (this.#failed !== undefined) return
+    try {
+      action()
+    } catch (error) {
+      this.#fail(error)
+    }
+  }
+
+  /**
+   * Fail-stop: a storage error or a broken invariant means this node can no longer promise
+   * anything, so it stops taking part (as etcd's Storage contract says) instead of limping on.
+   */
+  #fail(error: unknown): void {
+    if (this.#failed !== undefined) return
+    this.#failed = error instanceof Error ? error : new Error(String(error))
+    this.#logger.error(
+      { err: this.#failed.message, stack: this.#failed.stack },
+      'replica stopped: fatal error',
+    )
+    this.#stopped = true
+    this.#stopTicking?.()
+    this.#proposals.failAll({ error: 'stopped' })
+    this.#reads.failAll({ error: 'stopped' })
+  }
+}

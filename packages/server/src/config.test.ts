@@ -1,0 +1,103 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { ConfigError, loadNodeConfig, parseInitialCluster } from './config.js'
+
+const base = {
+  id: 'n1',
+  dataDir: '/tmp/x',
+  listenClient: 'http://127.0.0.1:7001',
+  listenPeer: '127.0.0.1:7101',
+  initialCluster: { n1: '127.0.0.1:7101' },
+}
+
+async function problems(promise: Promise<unknown>): Promise<string[]> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('node configuration', () => {
+  test('flags win over environment variables, which win over the YAML file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'raftkit-config-'))
+    const file = join(dir, 'node.yaml')
+    await writeFile(
+      file,
+      'id: from-file\ndataDir: /data/file\ntickMs: 20\nlistenClient: http://127.0.0.1:7001\nlistenPeer: 127.0.0.1:7101\n',
+    )
+    const config = await loadNodeConfig({
+      file,
+      env: {
+        RAFTKIT_DATA_DIR: '/data/env',
+        RAFTKIT_TICK_MS: '30',
+        RAFTKIT_INITIAL_CLUSTER: 'n9=127.0.0.1:7109',
+      },
+      flags: { id: 'n9', tickMs: undefined },
+    })
+    expect(config).toMatchObject({
+      id: 'n9',
+      dataDir: '/data/env',
+      tickMs: 30,
+      initialCluster: { n9: '127.0.0.1:7109' },
+    })
+    await rm(dir, { recursive: true })
+  })
+
+  test('every wrong value is reported at once, by name', async () => {
+    const found = await problems(
+      loadNodeConfig({
+        flags: {
+          ...base,
+          id: 'bad id!',
+          listenClient: 'not a url',
+          listenPeer: 'nope',
+          tickMs: 0,
+          codec: 'xml' as never,
+        },
+      }),
+    )
+    expect(found.join('\n')).toMatch(/id:/)
+    expect(found.join('\n')).toMatch(/listenClient:/)
+    expect(found.join('\n')).toMatch(/listenPeer:/)
+    expect(found.join('\n')).toMatch(/tickMs:/)
+    expect(found.join('\n')).toMatch(/codec:/)
+  })
+
+  test('needs either an initial cluster that includes this node, or a join URL', async () => {
+    expect(
+      (await problems(loadNodeConfig({ flags: { ...base, initialCluster: undefined } }))).join(),
+    ).toMatch(/--initial-cluster or --join/)
+    expect(
+      (
+        await problems(
+          loadNodeConfig({ flags: { ...base, initialCluster: { n2: '127.0.0.1:7102' } } }),
+        )
+      ).join(),
+    ).toMatch(/must include this node/)
+  })
+
+  test('refuses to listen beyond loopback without a cluster secret and an API key, unless --insecure', async () => {
+    const exposed = { ...base, listenClient: 'http://0.0.0.0:7001' }
+    expect((await problems(loadNodeConfig({ flags: exposed }))).join()).toMatch(/beyond loopback/)
+    expect(await problems(loadNodeConfig({ flags: { ...exposed, insecure: true } }))).toEqual([])
+    expect(
+      await problems(
+        loadNodeConfig({
+          flags: { ...exposed, clusterSecret: 's'.repeat(16), apiKeys: ['k'.repeat(16)] },
+        }),
+      ),
+    ).toEqual([])
+  })
+
+  test('a missing config file and malformed --initial-cluster are clear errors', async () => {
+    expect(
+      (await problems(loadNodeConfig({ file: '/nonexistent/raftkit.yaml', flags: base }))).join(),
+    ).toMatch(/cannot read config file/)
+    expect(() => parseInitialCluster('n1:127.0.0.1:7101')).toThrow(ConfigError)
+  })
+})

@@ -1,0 +1,189 @@
+import { readFile } from 'node:fs/promises'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+/** `host:port`, with a port in 1..65535 (0 allowed for tests: pick a free port). */
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected HOST:PORT')
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1))
+    return port >= 0 && port <= 65535
+  }, 'port must be 0..65535')
+
+const memberId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 letters, digits, - or _')
+
+/** The configuration of one node, validated as a whole at start. */
+export const nodeConfigSchema = z
+  .object({
+    id: memberId,
+    dataDir: z.string().min(1),
+    listenClient: z.string().url('expected a URL such as http://127.0.0.1:7001'),
+    listenPeer: hostPort,
+    /** Advertised client URL of this node (defaults to listenClient). */
+    advertiseClient: z.string().url().optional(),
+    initialCluster: z.record(memberId, hostPort).optional(),
+    /** Client URLs of the founding members, so any node can name the leader's URL. */
+    initialClientUrls: z.record(memberId, z.string().url()).optional(),
+    join: z.string().url().optional(),
+    debugFaults: z.boolean().default(false),
+    insecure: z.boolean().default(false),
+    clusterSecret: z.string().min(16, 'a cluster secret needs at least 16 characters').optional(),
+    apiKeys: z.array(z.string().min(16)).default([]),
+    tickMs: z.number().int().min(1).max(1000).default(50),
+    electionTimeoutTicks: z.number().int().min(3).max(1000).default(10),
+    heartbeatIntervalTicks: z.number().int().min(1).max(100).default(1),
+    snapshotEveryEntries: z.number().int().min(0).default(10_000),
+    requestTimeoutMs: z.number().int().min(10).max(600_000).default(5_000),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 << 20)
+      .default(1 << 20),
+    codec: z.enum(['msgpack', 'json']).default('msgpack'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.initialCluster === undefined && config.join === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give --initial-cluster or --join',
+        path: ['initialCluster'],
+      })
+    }
+    if (config.initialCluster !== undefined && !(config.id in config.initialCluster)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `--initial-cluster must include this node (${config.id})`,
+        path: ['initialCluster'],
+      })
+    }
+    const clientHost = safeHostname(config.listenClient)
+    const peerHost = config.listenPeer.slice(0, config.listenPeer.lastIndexOf(':'))
+    const exposed = !isLoopback(clientHost) || !isLoopback(peerHost)
+    if (
+      exposed &&
+      !config.insecure &&
+      (config.clusterSecret === undefined || config.apiKeys.length === 0)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'listening beyond loopback needs a cluster secret and an API key (or --insecure)',
+        path: ['listenClient'],
+      })
+    }
+  })
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>
+
+function safeHostname(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return ''
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  )
+}
+
+/** Parses `n1=127.0.0.1:7101,n2=127.0.0.1:7102`. */
+export function parseInitialCluster(value: string): Record<string, string> {
+  const cluster: Record<string, string> = {}
+  for (const part of value.split(',').filter((p) => p.length > 0)) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) throw new ConfigError([`--initial-cluster: "${part}" is not ID=HOST:PORT`])
+    cluster[part.slice(0, eq)] = part.slice(eq + 1)
+  }
+  return cluster
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.problems = problems
+  }
+}
+
+/**
+ * Builds the configuration from, in rising precedence: a YAML file, RAFTKIT_* environment
+ * variables, and command-line flags. Every wrong value is reported at once, by name.
+ */
+export async function loadNodeConfig(options: {
+  file?: string | undefined
+  env?: Record<string, string | undefined>
+  /** Flags given on the command line; undefined means "not given". */
+  flags: { readonly [K in keyof NodeConfigInput]?: NodeConfigInput[K] | undefined }
+}): Promise<NodeConfig> {
+  let fromFile: Record<string, unknown> = {}
+  if (options.file !== undefined) {
+    const text = await readFile(options.file, 'utf8').catch((error: Error) => {
+      throw new ConfigError([`cannot read config file ${options.file}: ${error.message}`])
+    })
+    const parsed: unknown = parseYaml(text)
+    if (parsed !== null && typeof parsed !== 'object')
+      throw new ConfigError([`${options.file}: expected a YAML mapping`])
+    fromFile = (parsed ?? {}) as Record<string, unknown>
+  }
+  const fromEnv = configFromEnv(options.env ?? {})
+  const merged = { ...fromFile, ...fromEnv, ...stripUndefined(options.flags) }
+  const result = nodeConfigSchema.safeParse(merged)
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`),
+    )
+  }
+  return result.data
+}
+
+const envNumbers = [
+  'tickMs',
+  'electionTimeoutTicks',
+  'heartbeatIntervalTicks',
+  'snapshotEveryEntries',
+  'requestTimeoutMs',
+  'maxBodyBytes',
+] as const
+const envStrings = [
+  'id',
+  'dataDir',
+  'listenClient',
+  'listenPeer',
+  'advertiseClient',
+  'join',
+  'clusterSecret',
+  'codec',
+  'logLevel',
+] as const
+
+function envName(key: string): string {
+  return `RAFTKIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+}
+
+function configFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const config: Record<string, unknown> = {}
+  for (const key of envStrings) if (env[envName(key)] !== undefined) config[key] = env[envName(key)]
+  for (const key of envNumbers)
+    if (env[envName(key)] !== undefined) config[key] = Number(env[envName(key)])
+  if (env.RAFTKIT_API_KEYS !== undefined)
+    config.apiKeys = env.RAFTKIT_API_KEYS.split(',').filter((k) => k.length > 0)
+  if (env.RAFTKIT_INITIAL_CLUSTER !== undefined)
+    config.initialCluster = parseInitialCluster(env.RAFTKIT_INITIAL_CLUSTER)
+  if (env.RAFTKIT_INSECURE !== undefined)
+    config.insecure = env.RAFTKIT_INSECURE === 'true' || env.RAFTKIT_INSECURE === '1'
+  if (env.RAFTKIT_DEBUG_FAULTS !== undefined)
+    config.debugFaults = env.RAFTKIT_DEBUG_FAULTS === 'true' || env.RAFTKIT_DEBUG_FAULTS === '1'
+  return config
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,198 @@
+import { KvStateMachine, type KvCommand, type KvResult } from '@raftkit/kv'
+import type { CommandEntry, Snapshot } from '@raftkit/raft'
+import type { StateMachine } from '@raftkit/replica'
+
+/** A member's addresses, replicated through the log so every node can reach and name it. */
+export interface MemberRecord {
+  readonly id: string
+  readonly peerAddr: string
+  readonly clientUrl: string
+  /** Promote to voter once caught up (a learner that joined to become a voter). */
+  readonly promote: boolean
+}
+
+/**
+ * The commands of a node's state machine: key-value commands (with an optional expiry time that
+ * the leader stamps, so every replica agrees on it), expiry of a key at a given revision, and
+ * member address records.
+ */
+export type ServerCommand =
+  | { readonly t: 'kv'; readonly command: KvCommand; readonly expiresAt?: number }
+  | { readonly t: 'expire'; readonly key: string; readonly revision: number }
+  | { readonly t: 'member'; readonly member: MemberRecord }
+  | { readonly t: 'member-remove'; readonly id: string }
+
+export type ServerResult =
+  | { readonly t: 'kv'; readonly result: KvResult }
+  | { readonly t: 'expired'; readonly expired: boolean }
+  | { readonly t: 'member'; readonly ok: true }
+  | { readonly t: 'invalid'; readonly message: string }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const expiryClientId = '__expiry'
+
+export function encodeServerCommand(command: ServerCommand): Uint8Array {
+  return encoder.encode(JSON.stringify(command))
+}
+
+function decodeServerCommand(data: Uint8Array): ServerCommand | undefined {
+  try {
+    const value = JSON.parse(decoder.decode(data)) as ServerCommand
+    if (typeof value !== 'object' || value === null || typeof value.t !== 'string') return undefined
+    return value
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The replicated state of a node: the key-value store, the expiry time of keys with a TTL, and
+ * the members' addresses. Deterministic: the only time it knows is what the leader wrote into
+ * the log; reads compare against the reader's clock but never change state.
+ */
+export class ServerStateMachine implements StateMachine<ServerResult> {
+  readonly kv = new KvStateMachine()
+  readonly #expiresAt = new Map<string, number>()
+  readonly #members = new Map<string, MemberRecord>()
+
+  apply(entry: CommandEntry): ServerResult {
+    const command = decodeServerCommand(entry.data)
+    if (command === undefined) {
+      // Every replica rejects the same bad bytes the same way, so they stay equal.
+      return { t: 'invalid', message: 'entry is not a valid command' }
+    }
+    switch (command.t) {
+      case 'kv': {
+        const result = this.kv.apply(entry.index, command.command)
+        const key = command.command.key
+        const wrote =
+          result.op === 'put' || (result.op === 'cas' && result.swapped) || result.op === 'delete'
+        if (wrote) {
+          if (command.expiresAt !== undefined && result.op !== 'delete')
+            this.#expiresAt.set(key, command.expiresAt)
+          else this.#expiresAt.delete(key)
+        }
+        return { t: 'kv', result }
+      }
+      case 'expire': {
+        const record = this.kv.get(command.key)
+        const due =
+          record !== undefined &&
+          record.revision === command.revision &&
+          this.#expiresAt.has(command.key)
+        if (!due) return { t: 'expired', expired: false }
+        this.kv.apply(entry.index, {
+          op: 'delete',
+          key: command.key,
+          clientId: expiryClientId,
+          seq: entry.index,
+        })
+        this.#expiresAt.delete(command.key)
+        return { t: 'expired', expired: true }
+      }
+      case 'member':
+        this.#members.set(command.member.id, command.member)
+        return { t: 'member', ok: true }
+      case 'member-remove':
+        this.#members.delete(command.id)
+        return { t: 'member', ok: true }
+      default:
+        return { t: 'invalid', message: 'unknown command type' }
+    }
+  }
+
+  /** A key as a reader at `now` sees it: keys past their expiry read as absent. */
+  read(
+    key: string,
+    now: number,
+  ): { value: string; revision: number; expiresAt?: number } | undefined {
+    const record = this.kv.get(key)
+    if (record === undefined) return undefined
+    const expiresAt = this.#expiresAt.get(key)
+    if (expiresAt !== undefined && expiresAt <= now) return undefined
+    return expiresAt === undefined ? { ...record } : { ...record, expiresAt }
+  }
+
+  list(
+    prefix: string,
+    limit: number,
+    after: string | undefined,
+    now: number,
+  ): {
+    items: { key: string; value: string; revision: number; expiresAt?: number }[]
+    more: boolean
+  } {
+    const all = this.kv.list(prefix, Number.MAX_SAFE_INTEGER)
+    const items: { key: string; value: string; revision: number; expiresAt?: number }[] = []
+    let more = false
+    for (const item of all) {
+      if (after !== undefined && item.key <= after) continue
+      const visible = this.read(item.key, now)
+      if (visible === undefined) continue
+      if (items.length === limit) {
+        more = true
+        break
+      }
+      items.push({ key: item.key, ...visible })
+    }
+    return { items, more }
+  }
+
+  /**
+   * Redis-style active expiry: look at up to `sampleSize` keys with a TTL and return those due.
+   * The leader proposes an `expire` for each; the log decides, so every replica agrees.
+   */
+  sampleExpired(now: number, sampleSize: number): { key: string; revision: number }[] {
+    const due: { key: string; revision: number }[] = []
+    let looked = 0
+    for (const [key, expiresAt] of this.#expiresAt) {
+      if (looked++ >= sampleSize) break
+      if (expiresAt > now) continue
+      const record = this.kv.get(key)
+      if (record !== undefined) due.push({ key, revision: record.revision })
+    }
+    return due
+  }
+
+  get keysWithTtl(): number {
+    return this.#expiresAt.size
+  }
+
+  members(): MemberRecord[] {
+    return [...this.#members.values()].sort((a, b) => (a.id < b.id ? -1 : 1))
+  }
+
+  member(id: string): MemberRecord | undefined {
+    return this.#members.get(id)
+  }
+
+  snapshot(): Uint8Array {
+    const kv = this.kv.snapshot()
+    const meta = JSON.stringify({
+      expiresAt: [...this.#expiresAt],
+      members: [...this.#members.values()],
+    })
+    const metaBytes = encoder.encode(meta)
+    // [4-byte meta length][meta JSON][kv snapshot bytes]
+    const out = new Uint8Array(4 + metaBytes.byteLength + kv.byteLength)
+    new DataView(out.buffer).setUint32(0, metaBytes.byteLength)
+    out.set(metaBytes, 4)
+    out.set(kv, 4 + metaBytes.byteLength)
+    return out
+  }
+
+  restore(snapshot: Snapshot): void {
+    const bytes = snapshot.data
+    const metaLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
+    const meta = JSON.parse(decoder.decode(bytes.subarray(4, 4 + metaLength))) as {
+      expiresAt: [string, number][]
+      members: MemberRecord[]
+    }
+    this.kv.restore(bytes.subarray(4 + metaLength))
+    this.#expiresAt.clear()
+    for (const [key, at] of meta.expiresAt) this.#expiresAt.set(key, at)
+    this.#members.clear()
+    for (const member of meta.members) this.#members.set(member.id, member)
+  }
+}

@@ -1,0 +1,52 @@
+import type { KvCommand, KvResult } from '@raftkit/kv'
+import type { Message, NodeId, RaftEvent } from '@raftkit/raft'
+import type { LinkFaults, LossReason } from './network.js'
+import type { Violation } from './options.js'
+import type { CrashedWrite } from './sim-node.js'
+
+/**
+ * What happened in a simulation, one record per thing, in order: the core's own events (tagged
+ * with the node and virtual time), and what the simulator did around them — faults, lost
+ * messages, client operations. A terminal or browser viewer renders these; nothing in the
+ * simulator depends on anyone listening.
+ */
+export type TraceBody =
+  | { readonly type: 'raft'; readonly event: RaftEvent }
+  | { readonly type: 'crash'; readonly node: NodeId; readonly write: CrashedWrite }
+  | { readonly type: 'restart'; readonly node: NodeId; readonly forgotVote: boolean }
+  | { readonly type: 'partition'; readonly groups: readonly (readonly NodeId[])[] }
+  | { readonly type: 'cut'; readonly from: NodeId; readonly to: NodeId }
+  | { readonly type: 'heal' }
+  | {
+      readonly type: 'link-faults'
+      readonly faults: LinkFaults
+      readonly link: { readonly from: NodeId; readonly to: NodeId } | undefined
+    }
+  | { readonly type: 'message-lost'; readonly message: Message; readonly reason: LossReason }
+  | {
+      readonly type: 'client-op'
+      readonly client: number
+      readonly node: NodeId
+      readonly command: KvCommand
+      /** How the node took it: appended, forwarded, or refused with a reason. */
+      readonly outcome: string
+    }
+  | {
+      readonly type: 'op-result'
+      readonly client: number
+      readonly seq: number
+      readonly outcome: 'ok' | 'failed' | 'indeterminate'
+      readonly result: KvResult | undefined
+      readonly reason: string
+    }
+  | { readonly type: 'violation'; readonly violation: Violation }
+  | { readonly type: 'phase'; readonly phase: string }
+
+export type TraceRecord = TraceBody & {
+  /** Virtual time in ms. */
+  readonly time: number
+  /** The simulator step that produced it. */
+  readonly step: number
+}
+
+export type TraceListener = (record: TraceRecord) => void

@@ -1,0 +1,4 @@
+import { memoryLogStoreFixture } from './testing/fixtures.js'
+import { runLogStoreContract } from './testing/log-store-contract.js'
+
+runLogStoreContract('MemoryLogStore', async () => memoryLogStoreFixture())

@@ -1,0 +1,231 @@
+/**
+ * Appends records to the WAL: one write and one fdatasync per call, into the active segment,
+ * rolling over to a new segment when the active one is full.
+ *
+ * A new segment is created, its first records written (segment header, then copies of the
+ * latest snapshot marker and hard state, so no older segment is ever needed for them), fsynced,
+ * and the directory fsynced, before any write goes into it. So every segment except the last was
+ * complete and durable before the next one existed, which is what lets recovery treat damage in
+ * a non-final segment as corruption.
+ */
+import { join } from 'node:path'
+import { ByteWriter } from './bytes.js'
+import { encodeHardState, encodeSnapshotMarker, type SnapshotMarker } from './entry-codec.js'
+import { segmentFileName, type SegmentName } from './file-names.js'
+import type { StorageFile, StorageFileSystem } from './file-system.js'
+import { LatencyHistogram } from './latency-histogram.js'
+import type { HardState } from './raft-types.js'
+import { assert } from './raft-types.js'
+import { SegmentLiveness } from './segment-liveness.js'
+import { frameRecord, recordFramedBytes, recordType, type RecordPayload } from './wal-record.js'
+import { segmentHeaderRecord } from './wal-segment.js'
+
+/** What a record does to the log, so the writer can keep its own summary of it. */
+export type RecordEffect =
+  | { readonly kind: 'entries'; readonly first: number; readonly last: number }
+  | { readonly kind: 'hardState'; readonly hardState: HardState }
+  | {
+      readonly kind: 'snapshotMarker'
+      readonly marker: SnapshotMarker
+      /** False when the snapshot conflicted with the log and discarded all of it (§7). */
+      readonly keepsLog: boolean
+    }
+
+export interface WalWrite {
+  readonly record: RecordPayload
+  readonly effect: RecordEffect
+}
+
+/** Counters the writer updates; the store turns them into `stats`. */
+export class WalCounters {
+  writes = 0
+  syncs = 0
+  bytes = 0
+  segmentsCreated = 0
+  segmentsDeleted = 0
+  directorySyncs = 0
+  readonly syncLatency = new LatencyHistogram()
+}
+
+export interface ActiveSegment {
+  readonly name: SegmentName
+  readonly file: StorageFile
+  /** Where the next record goes. */
+  readonly offset: number
+  /** Whether anything beyond the segment's own first records has been written to it. */
+  readonly hasWrites: boolean
+}
+
+/** The segment being written; the writer moves its offset. */
+interface OpenSegment {
+  readonly name: SegmentName
+  readonly file: StorageFile
+  offset: number
+  hasWrites: boolean
+}
+
+export interface WalWriterOptions {
+  readonly fileSystem: StorageFileSystem
+  readonly directory: string
+  readonly segmentBytesMax: number
+  readonly preallocateSegments: boolean
+  readonly counters: WalCounters
+}
+
+/** What recovery hands over to the writer. */
+export interface WalWriterStart {
+  /** Every segment on disk, oldest first; the last one may be `active`. */
+  readonly segments: readonly SegmentName[]
+  readonly active: ActiveSegment | undefined
+  readonly liveness: SegmentLiveness
+  readonly lastIndex: number
+  readonly hardState: HardState | undefined
+  readonly marker: SnapshotMarker | undefined
+}
+
+export class WalWriter {
+  readonly #options: WalWriterOptions
+  readonly #segments = new Map<number, SegmentName>()
+  readonly #liveness: SegmentLiveness
+  #active: OpenSegment | undefined
+  #nextSequence: number
+  // A summary of what has been written, for the first records of the next segment.
+  #lastIndex: number
+  #hardState: HardState | undefined
+  #marker: SnapshotMarker | undefined
+
+  constructor(options: WalWriterOptions, start: WalWriterStart) {
+    this.#options = options
+    for (const name of start.segments) this.#segments.set(name.sequence, name)
+    this.#active = start.active === undefined ? undefined : { ...start.active }
+    this.#liveness = start.liveness
+    this.#nextSequence = Math.max(0, ...start.segments.map((name) => name.sequence)) + 1
+    this.#lastIndex = start.lastIndex
+    this.#hardState = start.hardState
+    this.#marker = start.marker
+  }
+
+  get segmentCount(): number {
+    return this.#segments.size
+  }
+
+  /** Writes `writes` as one write followed by one fdatasync; resolves when they are durable. */
+  async write(writes: readonly WalWrite[]): Promise<void> {
+    if (writes.length === 0) return
+    const bytes = writes.reduce((sum, write) => sum + recordFramedBytes(write.record.payload.length), 0)
+    const active = await this.#activeSegmentWithRoom(bytes)
+    const buffer = new Uint8Array(bytes)
+    let at = 0
+    for (const write of writes) at = frameRecord(write.record, active.offset, buffer, at)
+    assert(at === bytes, () => `framed ${at} bytes, planned ${bytes}`)
+    await active.file.write(buffer, active.offset)
+    this.#options.counters.writes++
+    this.#options.counters.bytes += bytes
+    await this.#sync(active.file, 'data')
+    active.offset += bytes
+    active.hasWrites = true
+    for (const write of writes) this.#noteEffect(write.effect, active.name.sequence)
+  }
+
+  /** Deletes the oldest segments whose live entries are all covered by a durable snapshot. */
+  async deleteSegmentsCoveredBy(snapshotIndex: number): Promise<void> {
+    const deletable = this.#liveness.deletablePrefix(snapshotIndex, this.#active?.name.sequence)
+    // Oldest first, each removal made durable before the next: whenever a crash strikes, what is
+    // left is a suffix of the history with consecutive sequence numbers, which replays correctly.
+    // (POSIX does not promise that unsynced unlinks persist in order.) Compaction is rare and
+    // segments are large, so one directory fsync per segment costs little.
+    for (const sequence of deletable) {
+      await this.#options.fileSystem.remove(this.#path(this.#segments.get(sequence)!))
+      await this.#syncDirectory()
+      this.#segments.delete(sequence)
+      this.#liveness.remove(sequence)
+      this.#options.counters.segmentsDeleted++
+    }
+  }
+
+  async close(): Promise<void> {
+    const active = this.#active
+    this.#active = undefined
+    await active?.file.close()
+  }
+
+  #noteEffect(effect: RecordEffect, sequence: number): void {
+    switch (effect.kind) {
+      case 'entries':
+        this.#liveness.noteEntries(sequence, effect.first, effect.last)
+        this.#lastIndex = effect.last
+        break
+      case 'hardState':
+        this.#hardState = effect.hardState
+        break
+      case 'snapshotMarker':
+        this.#marker = effect.marker
+        if (!effect.keepsLog) this.#liveness.dropAbove(effect.marker.index)
+        this.#lastIndex = effect.keepsLog ? Math.max(this.#lastIndex, effect.marker.index) : effect.marker.index
+        break
+    }
+  }
+
+  async #activeSegmentWithRoom(bytes: number): Promise<OpenSegment> {
+    const active = this.#active
+    if (active !== undefined && !(active.hasWrites && active.offset + bytes > this.#options.segmentBytesMax)) {
+      return active
+    }
+    // The active segment's records are all synced (every write is), so it can simply be left.
+    await active?.file.close()
+    this.#active = undefined
+    this.#active = await this.#createSegment()
+    return this.#active
+  }
+
+  async #createSegment(): Promise<OpenSegment> {
+    const name: SegmentName = { sequence: this.#nextSequence, firstIndex: this.#lastIndex + 1 }
+    const file = await this.#options.fileSystem.open(this.#path(name), 'create')
+    this.#nextSequence++
+    this.#segments.set(name.sequence, name)
+    this.#liveness.addSegment(name.sequence)
+    this.#options.counters.segmentsCreated++
+    if (this.#options.preallocateSegments) await file.truncate(this.#options.segmentBytesMax)
+    const records = [segmentHeaderRecord(name)]
+    if (this.#marker !== undefined) records.push(markerRecord(this.#marker))
+    if (this.#hardState !== undefined) records.push(hardStateRecord(this.#hardState))
+    const bytes = records.reduce((sum, record) => sum + recordFramedBytes(record.payload.length), 0)
+    const buffer = new Uint8Array(bytes)
+    let at = 0
+    for (const record of records) at = frameRecord(record, 0, buffer, at)
+    await file.write(buffer, 0)
+    this.#options.counters.bytes += bytes
+    // fsync (not fdatasync): the new file's size and allocation must be durable too.
+    await this.#sync(file, 'all')
+    await this.#syncDirectory()
+    return { name, file, offset: bytes, hasWrites: false }
+  }
+
+  async #sync(file: StorageFile, what: 'data' | 'all'): Promise<void> {
+    const startedMs = performance.now()
+    await (what === 'data' ? file.datasync() : file.sync())
+    this.#options.counters.syncs++
+    this.#options.counters.syncLatency.record(performance.now() - startedMs)
+  }
+
+  async #syncDirectory(): Promise<void> {
+    await this.#options.fileSystem.syncDirectory(this.#options.directory)
+    this.#options.counters.directorySyncs++
+  }
+
+  #path(name: SegmentName): string {
+    return join(this.#options.directory, segmentFileName(name))
+  }
+}
+
+export function hardStateRecord(hardState: HardState): RecordPayload {
+  const writer = new ByteWriter(32)
+  encodeHardState(hardState, writer)
+  return { type: recordType.hardState, payload: writer.view().slice() }
+}
+
+export function markerRecord(marker: SnapshotMarker): RecordPayload {
+  const writer = new ByteWriter(32)
+  encodeSnapshotMarker(marker, writer)
+  return { type: recordType.snapshotMarker, payload: writer.view().slice() }
+}
