@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance, URL -- Node globals; the ESLint config declares none for plain .js files */
 // raftkit benchmarks: `npm run bench` prints numbers; nothing here is a pass/fail test.
 //
 //   npm run bench                     every section

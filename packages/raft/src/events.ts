@@ -82,6 +82,22 @@ export type RaftEvent =
       readonly rule: string
     }
   | {
+      /**
+       * A leader and a follower disagree about what the follower stored: the follower lacks
+       * entries it acknowledged. Outside Raft's model (durable writes do not vanish), so it is
+       * reported loudly; the leader re-sends the entries instead of either node stopping.
+       */
+      readonly type: 'entries-missing'
+      readonly node: NodeId
+      readonly term: Term
+      readonly peer: NodeId
+      /** The index the leader believed the follower held. */
+      readonly expectedIndex: LogIndex
+      /** The follower's last index, as it reported it. */
+      readonly lastIndex: LogIndex
+      readonly rule: string
+    }
+  | {
       readonly type: 'proposal-refused'
       readonly node: NodeId
       readonly term: Term

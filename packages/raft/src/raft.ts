@@ -575,8 +575,23 @@ export class Raft {
   }
 
   #onHeartbeat(message: Heartbeat): void {
-    // The leader sends min(its commit, our match), so everything up to it is in our log.
-    this.#commitTo(message.commit, 'the leader’s commit index via heartbeat (§5.3)')
+    // The leader sends min(its commit, our match), so everything up to it is in our log — unless
+    // this node lost entries it had acknowledged (a WAL cut short behind the storage model's
+    // back). Then only our own log is known to match; the leader finds the gap when its next
+    // probe is rejected at the match it believes in, and sends the missing entries again.
+    const lastIndex = this.log.lastIndex()
+    if (message.commit > lastIndex) {
+      this.#emitEvent(() => ({
+        type: 'entries-missing',
+        node: this.id,
+        term: this.#term,
+        peer: message.from,
+        expectedIndex: message.commit,
+        lastIndex,
+        rule: 'the leader believes entries are stored here that are not: storage lost acknowledged writes',
+      }))
+    }
+    this.#commitTo(Math.min(message.commit, lastIndex), 'the leader’s commit index via heartbeat (§5.3)')
     this.#send({ type: 'HeartbeatReply', to: message.from, readContext: message.readContext })
   }
 
@@ -665,6 +680,21 @@ export class Raft {
       // In probe state only the reply to the one outstanding probe counts.
       if (message.rejectedIndex !== progress.nextIndex - 1)
         return this.#drop(message, 'stale rejection')
+      if (message.rejectedIndex <= progress.matchIndex) {
+        // The follower no longer holds an entry it acknowledged: its storage lost writes. The
+        // match it earned is void; commits already made stay made (they never move back), and
+        // the follower is probed from its own hint and repaired like any lagging follower.
+        this.#emitEvent(() => ({
+          type: 'entries-missing',
+          node: this.id,
+          term: this.#term,
+          peer: message.from,
+          expectedIndex: progress.matchIndex,
+          lastIndex: message.hintIndex,
+          rule: 'a follower rejected an entry it had acknowledged: its storage lost writes',
+        }))
+        progress.matchIndex = 0
+      }
       let probeAt = message.hintIndex
       if (message.hintTerm > 0)
         probeAt = this.#findConflictByTerm(message.hintIndex, message.hintTerm)[0]

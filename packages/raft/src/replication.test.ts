@@ -289,3 +289,29 @@ describe('recovering a broken pipeline', () => {
     expect(lagging()).toBe(net.node('n1').status().lastIndex)
   })
 })
+
+describe('a follower that lost entries it had acknowledged (outside the storage model)', () => {
+  test('is repaired by the leader instead of tripping an assertion', () => {
+    const net = new TestNetwork(['n1', 'n2', 'n3'])
+    net.elect('n1')
+    for (const word of ['a', 'b', 'c', 'd']) net.node('n1').propose(encode(word))
+    net.settle()
+    net.tickAll(1)
+    net.settle()
+    expect(net.commands('n3')).toEqual(['a', 'b', 'c', 'd'])
+
+    // n3's disk "forgets" its last two entries; the leader still counts them as stored there.
+    const storage = net.storage.get('n3')!
+    storage.entries = storage.entries.slice(0, -2)
+    const events: string[] = []
+    net.restart('n3', { onEvent: (e) => { if (e.type === 'entries-missing') events.push(e.node) } })
+    net.node('n1').propose(encode('e'))
+    for (let round = 0; round < 20; round++) {
+      net.tickAll(1)
+      net.settle()
+    }
+    expect(net.node('n3').status().commitIndex).toBe(net.node('n1').status().commitIndex)
+    expect(net.commands('n3').at(-1)).toBe('e')
+    expect(events.length).toBeGreaterThan(0)
+  })
+})

@@ -127,6 +127,12 @@ export async function startNode(
         )
       } else if (event.type === 'snapshot-installed') {
         logger.info({ index: event.index }, 'snapshot installed from the leader')
+      } else if (event.type === 'entries-missing') {
+        // Rate: once per heartbeat or probe until repaired, which is short; worth every line.
+        logger.warn(
+          { peer: event.peer, expectedIndex: event.expectedIndex, lastIndex: event.lastIndex, term: event.term },
+          `acknowledged entries missing: ${event.rule}`,
+        )
       }
     },
     onReadyHandled: (info) => {

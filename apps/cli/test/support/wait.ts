@@ -15,7 +15,7 @@ export async function waitFor<T>(
   const timeoutMs = options.timeoutMs ?? 20_000
   const intervalMs = options.intervalMs ?? 50
   const deadline = performance.now() + timeoutMs
-  let last = 'no attempt finished'
+  let last: string
   for (;;) {
     try {
       const value = await probe()

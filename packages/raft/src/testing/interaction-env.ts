@@ -18,6 +18,8 @@ function describeEvent(event: RaftEvent): string | undefined {
       return `${event.node} dropped [${describeMessage(event.message)}]: ${event.rule}`
     case 'log-truncated':
       return `${event.node} truncated its log from ${event.fromIndex}: ${event.rule}`
+    case 'entries-missing':
+      return `${event.node} finds entries missing (${event.peer}: expected ${event.expectedIndex}, last ${event.lastIndex}): ${event.rule}`
     case 'proposal-refused':
       return `${event.node} refused a proposal: ${event.reason}`
     case 'config-changed':
