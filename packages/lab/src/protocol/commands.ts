@@ -98,7 +98,9 @@ export const viewCommandSchemas = [
   z.object({ type: z.literal('play') }).strict(),
   z.object({ type: z.literal('pause') }).strict(),
   /** Advances `count` visible steps: simulator events that delivered a message or made an event. */
-  z.object({ type: z.literal('step'), count: z.number().int().min(1).max(1000).default(1) }).strict(),
+  z
+    .object({ type: z.literal('step'), count: z.number().int().min(1).max(1000).default(1) })
+    .strict(),
   /** Virtual ms per real ms. */
   z.object({ type: z.literal('speed'), factor: z.number().min(0.01).max(100) }).strict(),
   /** Moves to a virtual time or to just after an event, replaying the recipe when going back. */

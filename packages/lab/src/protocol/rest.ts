@@ -54,7 +54,7 @@ export interface EventsResponse {
   readonly last: number
 }
 
-export interface NodeResponse extends NodeView {}
+export type NodeResponse = NodeView
 
 export interface CommandResponse {
   readonly ok: true
@@ -62,7 +62,11 @@ export interface CommandResponse {
 }
 
 export interface ApiErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly [key: string]: unknown }
+  readonly error: {
+    readonly code: string
+    readonly message: string
+    readonly [key: string]: unknown
+  }
 }
 
 /** Settings as the server resolved them from a create body (defaults filled in). */

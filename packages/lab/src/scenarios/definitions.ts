@@ -6,9 +6,6 @@ const freePlay = (s: ScriptContext): void =>
     '导览到此结束。继续自由探索：让节点崩溃、切断链路、发送写入——或者拖回时间线，换一种走法。',
   )
 
-const isLeaderOf = (s: ScriptContext, term: number): boolean =>
-  s.world.cluster.ids.some((id) => s.world.cluster.status(id)?.role === 'leader' && s.world.cluster.status(id)?.term === term)
-
 export const splitVote: ScenarioDefinition = {
   id: 'split-vote',
   title: { en: 'Split vote', zh: '选票瓜分' },
@@ -114,7 +111,10 @@ export const partitionHeal: ScenarioDefinition = {
       `A write sent to ${old} is appended but cannot commit: only 2 of 5 nodes have it. Meanwhile the majority side elects a leader.`,
       `发给 ${old} 的写入被追加，但无法提交：5 个节点中只有 2 个有它。同时，多数派一侧选出了领导人。`,
     )
-    if (!s.runUntil(() => majority.some((id) => s.world.cluster.status(id)?.role === 'leader'), 5_000)) return false
+    if (
+      !s.runUntil(() => majority.some((id) => s.world.cluster.status(id)?.role === 'leader'), 5_000)
+    )
+      return false
     const fresh = majority.find((id) => s.world.cluster.status(id)?.role === 'leader')!
     s.do({ type: 'client', op: 'put', key: 'side', value: 'majority', via: fresh })
     s.run(300)
@@ -151,7 +151,13 @@ export const staleLeader: ScenarioDefinition = {
       `检查法定人数已关闭。${old} 是领导人；我们把它与其他所有节点隔开。`,
     )
     s.do({ type: 'partition', groups: [[old]] })
-    if (!s.runUntil(() => s.others(old).some((id) => s.world.cluster.status(id)?.role === 'leader'), 5_000)) return false
+    if (
+      !s.runUntil(
+        () => s.others(old).some((id) => s.world.cluster.status(id)?.role === 'leader'),
+        5_000,
+      )
+    )
+      return false
     s.run(300)
     const fresh = s.others(old).find((id) => s.world.cluster.status(id)?.role === 'leader')!
     s.say(
@@ -199,7 +205,10 @@ export const snapshotCatchUp: ScenarioDefinition = {
       `领导人的日志现在从快照之后开始：${laggard} 缺少的条目已经不存在了。${laggard} 重启。`,
     )
     s.do({ type: 'restart', node: laggard })
-    const caught = s.runUntil(() => (s.world.cluster.status(laggard)?.snapshotIndex ?? 0) > 0, 3_000)
+    const caught = s.runUntil(
+      () => (s.world.cluster.status(laggard)?.snapshotIndex ?? 0) > 0,
+      3_000,
+    )
     if (!caught) return false
     s.run(200)
     s.say(
@@ -211,4 +220,10 @@ export const snapshotCatchUp: ScenarioDefinition = {
   },
 }
 
-export const definitions: readonly ScenarioDefinition[] = [splitVote, leaderCrash, partitionHeal, staleLeader, snapshotCatchUp]
+export const definitions: readonly ScenarioDefinition[] = [
+  splitVote,
+  leaderCrash,
+  partitionHeal,
+  staleLeader,
+  snapshotCatchUp,
+]

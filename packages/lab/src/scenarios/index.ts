@@ -5,7 +5,9 @@ import { definitions } from './definitions.js'
 import { buildScenario, summarize, type ScenarioDefinition } from './script.js'
 
 /** The built-in guided scenarios, each built (its script run on the simulator) on first use. */
-export function createScenarioCatalog(list: readonly ScenarioDefinition[] = definitions): ScenarioCatalog {
+export function createScenarioCatalog(
+  list: readonly ScenarioDefinition[] = definitions,
+): ScenarioCatalog {
   const byId = new Map(list.map((definition) => [definition.id, definition]))
   const built = new Map<string, BuiltScenario>()
   const build = (id: string): BuiltScenario | undefined => {
@@ -20,7 +22,8 @@ export function createScenarioCatalog(list: readonly ScenarioDefinition[] = defi
   }
   return {
     ids: () => [...byId.keys()],
-    list: (): ScenarioSummary[] => list.map((definition) => summarize(definition, build(definition.id)!.script.steps.length)),
+    list: (): ScenarioSummary[] =>
+      list.map((definition) => summarize(definition, build(definition.id)!.script.steps.length)),
     build,
     script: (id: string): ScenarioScript | undefined => build(id)?.script,
   }

@@ -83,9 +83,20 @@ export function buildScenario(definition: ScenarioDefinition): BuiltScenario {
   const seeds = definition.seeds ?? Array.from({ length: 100 }, (_, i) => i + 1)
   for (const seed of seeds) {
     const context = new ScriptContext(new SimWorld(settings, seed, () => {}))
-    if (!definition.script(context) || context.world.stopped !== wantsViolation(definition)) continue
-    const recipe: Recipe = { version: 1, seed, settings, commands: context.commands, scenario: definition.id }
-    const script: ScenarioScript = { id: definition.id, title: definition.title, steps: context.steps }
+    if (!definition.script(context) || context.world.stopped !== wantsViolation(definition))
+      continue
+    const recipe: Recipe = {
+      version: 1,
+      seed,
+      settings,
+      commands: context.commands,
+      scenario: definition.id,
+    }
+    const script: ScenarioScript = {
+      id: definition.id,
+      title: definition.title,
+      steps: context.steps,
+    }
     return { recipe, script }
   }
   throw new Error(`scenario ${definition.id}: no seed among ${seeds.length} plays out as scripted`)

@@ -41,7 +41,8 @@ export function createLabApp(deps: LabAppDependencies): Hono {
     '/v1/lab/*',
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: (c) => problem(c, 'payload_too_large', `bodies are limited to ${maxBodyBytes} bytes`),
+      onError: (c) =>
+        problem(c, 'payload_too_large', `bodies are limited to ${maxBodyBytes} bytes`),
     }),
   )
 
@@ -75,7 +76,10 @@ export function createLabApp(deps: LabAppDependencies): Hono {
 
   const withSession = (c: Context): LabSession | Response => {
     const id = c.req.param('id') ?? ''
-    return sessions.get(id) ?? problem(c, 'not_found', `no session '${id}' (sessions expire after a while unused)`)
+    return (
+      sessions.get(id) ??
+      problem(c, 'not_found', `no session '${id}' (sessions expire after a while unused)`)
+    )
   }
 
   app.get('/v1/lab/sessions/:id', (c) => {
@@ -110,7 +114,11 @@ export function createLabApp(deps: LabAppDependencies): Hono {
     const node = nodeIdSchema.safeParse(c.req.param('node'))
     const view = node.success ? session.node(node.data) : undefined
     if (view === undefined)
-      return problem(c, 'not_found', `no node '${c.req.param('node')}' in this session (nodes are ${session.world.cluster.ids.join(', ')})`)
+      return problem(
+        c,
+        'not_found',
+        `no node '${c.req.param('node')}' in this session (nodes are ${session.world.cluster.ids.join(', ')})`,
+      )
     return c.json(view)
   })
 
@@ -136,7 +144,11 @@ export function createLabApp(deps: LabAppDependencies): Hono {
     '/v1/lab/sessions/:id/ws',
     async (c, next) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
-        return problem(c, 'bad_request', 'this is the session WebSocket: connect with a WebSocket client')
+        return problem(
+          c,
+          'bad_request',
+          'this is the session WebSocket: connect with a WebSocket client',
+        )
       const session = withSession(c)
       if (session instanceof Response) return session
       await next()
@@ -168,11 +180,19 @@ export function createLabApp(deps: LabAppDependencies): Hono {
 }
 
 /** Runs a command; a `scenario` command swaps the session's run (same id) and returns the new one. */
-function runCommand(sessions: SessionManager, scenarios: ScenarioCatalog, session: LabSession, command: Command): LabSession {
+function runCommand(
+  sessions: SessionManager,
+  scenarios: ScenarioCatalog,
+  session: LabSession,
+  command: Command,
+): LabSession {
   if (command.type === 'scenario') {
     const built = scenarios.build(command.id)
     if (built === undefined)
-      throw new CommandRefused('not_found', `no scenario '${command.id}' (there are: ${scenarios.ids().join(', ')})`)
+      throw new CommandRefused(
+        'not_found',
+        `no scenario '${command.id}' (there are: ${scenarios.ids().join(', ')})`,
+      )
     return sessions.replace(session.id, built.recipe, { scenario: built.script })
   }
   session.command(command)
@@ -182,18 +202,35 @@ function runCommand(sessions: SessionManager, scenarios: ScenarioCatalog, sessio
 type Reply = Extract<ServerFrame, { type: 'reply' }>
 
 /** One frame from the browser: a command by id, answered with a reply; anything else gets an error reply. */
-function handleFrame(sessions: SessionManager, scenarios: ScenarioCatalog, id: string, data: unknown): Reply {
-  const fail = (commandId: string | null, error: ErrorDetail): Reply => ({ type: 'reply', commandId, ok: false, error })
-  if (typeof data !== 'string') return fail(null, { code: 'bad_request', message: 'frames are JSON text' })
+function handleFrame(
+  sessions: SessionManager,
+  scenarios: ScenarioCatalog,
+  id: string,
+  data: unknown,
+): Reply {
+  const fail = (commandId: string | null, error: ErrorDetail): Reply => ({
+    type: 'reply',
+    commandId,
+    ok: false,
+    error,
+  })
+  if (typeof data !== 'string')
+    return fail(null, { code: 'bad_request', message: 'frames are JSON text' })
   let json: unknown
   try {
     json = JSON.parse(data)
   } catch (error) {
-    return fail(null, { code: 'bad_request', message: `malformed JSON: ${(error as Error).message}` })
+    return fail(null, {
+      code: 'bad_request',
+      message: `malformed JSON: ${(error as Error).message}`,
+    })
   }
   const frame = clientFrameSchema.safeParse(json)
   if (!frame.success) {
-    const commandId = typeof (json as { commandId?: unknown })?.commandId === 'string' ? String((json as { commandId: string }).commandId).slice(0, 64) : null
+    const commandId =
+      typeof (json as { commandId?: unknown })?.commandId === 'string'
+        ? String((json as { commandId: string }).commandId).slice(0, 64)
+        : null
     const issues = formatIssues(frame.error)
     return fail(commandId, {
       code: 'bad_request',
@@ -205,17 +242,26 @@ function handleFrame(sessions: SessionManager, scenarios: ScenarioCatalog, id: s
   const command = commandSchema.safeParse(frame.data.command)
   if (!command.success) {
     const issues = formatIssues(command.error, 'command')
-    return fail(commandId, { code: 'bad_request', message: `invalid command: ${issues[0]?.path}: ${issues[0]?.message}`, issues })
+    return fail(commandId, {
+      code: 'bad_request',
+      message: `invalid command: ${issues[0]?.path}: ${issues[0]?.message}`,
+      issues,
+    })
   }
   const session = sessions.get(id)
-  if (session === undefined) return fail(commandId, { code: 'not_found', message: 'this session has expired' })
+  if (session === undefined)
+    return fail(commandId, { code: 'not_found', message: 'this session has expired' })
   try {
     runCommand(sessions, scenarios, session, command.data)
     return { type: 'reply', commandId, ok: true }
   } catch (error) {
-    if (error instanceof CommandRefused) return fail(commandId, { code: error.code, message: error.message })
+    if (error instanceof CommandRefused)
+      return fail(commandId, { code: error.code, message: error.message })
     console.error(error)
-    return fail(commandId, { code: 'internal', message: 'the command failed inside the server; see its log' })
+    return fail(commandId, {
+      code: 'internal',
+      message: 'the command failed inside the server; see its log',
+    })
   }
 }
 

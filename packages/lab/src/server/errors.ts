@@ -27,14 +27,24 @@ export function statusOf(code: string): ContentfulStatusCode {
   return (labStatusByCode as Record<string, ContentfulStatusCode>)[code] ?? 400
 }
 
-export function problem(c: Context, code: string, message: string, details: Record<string, unknown> = {}): Response {
+export function problem(
+  c: Context,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): Response {
   return c.json({ error: { code, message, ...details } }, statusOf(code))
 }
 
 export function validationProblem(c: Context, what: string, error: z.ZodError): Response {
   const issues = formatIssues(error)
   const first = issues[0]
-  return problem(c, 'bad_request', `invalid ${what}: ${first === undefined ? 'malformed' : `${first.path}: ${first.message}`}`, { issues })
+  return problem(
+    c,
+    'bad_request',
+    `invalid ${what}: ${first === undefined ? 'malformed' : `${first.path}: ${first.message}`}`,
+    { issues },
+  )
 }
 
 export function refusalProblem(c: Context, error: unknown): Response {
@@ -43,15 +53,27 @@ export function refusalProblem(c: Context, error: unknown): Response {
 }
 
 /** Reads a JSON body, or answers with the problem (415 without the JSON content type, 400 when malformed). */
-export async function readJson(c: Context): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+export async function readJson(
+  c: Context,
+): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const type = c.req.header('content-type') ?? ''
   if (!type.toLowerCase().includes('application/json'))
-    return { ok: false, response: problem(c, 'unsupported_media_type', 'send the body as JSON with content-type: application/json') }
+    return {
+      ok: false,
+      response: problem(
+        c,
+        'unsupported_media_type',
+        'send the body as JSON with content-type: application/json',
+      ),
+    }
   const text = await c.req.text()
   if (text.trim() === '') return { ok: true, body: {} }
   try {
     return { ok: true, body: JSON.parse(text) as unknown }
   } catch (error) {
-    return { ok: false, response: problem(c, 'bad_request', `malformed JSON: ${(error as Error).message}`) }
+    return {
+      ok: false,
+      response: problem(c, 'bad_request', `malformed JSON: ${(error as Error).message}`),
+    }
   }
 }

@@ -30,19 +30,38 @@ export function planSession(raw: unknown, scenarios: ScenarioCatalog): SessionPl
     ...(body.playing === undefined ? {} : { playing: body.playing }),
     ...(body.speed === undefined ? {} : { speed: body.speed }),
   }
-  const settingFields = ['nodes', 'seed', 'electionTimeoutMs', 'heartbeatMs', 'latencyMs', 'preVote', 'checkQuorum', 'unsafe', 'snapshotEvery'] as const
+  const settingFields = [
+    'nodes',
+    'seed',
+    'electionTimeoutMs',
+    'heartbeatMs',
+    'latencyMs',
+    'preVote',
+    'checkQuorum',
+    'unsafe',
+    'snapshotEvery',
+  ] as const
   const given = settingFields.filter((field) => body[field] !== undefined)
-  const kinds = [body.recipe !== undefined, body.scenario !== undefined, given.length > 0].filter(Boolean).length
+  const kinds = [body.recipe !== undefined, body.scenario !== undefined, given.length > 0].filter(
+    Boolean,
+  ).length
   if (kinds > 1)
-    throw new CommandRefused('bad_request', 'give settings, a scenario or a recipe, not more than one of them')
+    throw new CommandRefused(
+      'bad_request',
+      'give settings, a scenario or a recipe, not more than one of them',
+    )
   if (body.recipe !== undefined) {
-    const scenario = body.recipe.scenario === undefined ? undefined : scenarios.script(body.recipe.scenario)
+    const scenario =
+      body.recipe.scenario === undefined ? undefined : scenarios.script(body.recipe.scenario)
     return { recipe: body.recipe, ...(scenario === undefined ? {} : { scenario }), ...view }
   }
   if (body.scenario !== undefined) {
     const built = scenarios.build(body.scenario)
     if (built === undefined)
-      throw new CommandRefused('not_found', `no scenario '${body.scenario}' (there are: ${scenarios.ids().join(', ')})`)
+      throw new CommandRefused(
+        'not_found',
+        `no scenario '${body.scenario}' (there are: ${scenarios.ids().join(', ')})`,
+      )
     return { recipe: built.recipe, scenario: built.script, ...view }
   }
   let electionTimeoutMs: number | undefined
@@ -73,5 +92,8 @@ export function planSession(raw: unknown, scenarios: ScenarioCatalog): SessionPl
 function invalid(error: import('zod').ZodError): CommandRefused {
   const issues = formatIssues(error)
   const first = issues[0]
-  return new CommandRefused('bad_request', `invalid session: ${first === undefined ? 'malformed' : `${first.path}: ${first.message}`}`)
+  return new CommandRefused(
+    'bad_request',
+    `invalid session: ${first === undefined ? 'malformed' : `${first.path}: ${first.message}`}`,
+  )
 }

@@ -1,6 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serve, upgradeWebSocket, type ServerType, type WebSocketServerLike } from '@hono/node-server'
+import {
+  serve,
+  upgradeWebSocket,
+  type ServerType,
+  type WebSocketServerLike,
+} from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { WebSocketServer } from 'ws'
@@ -28,7 +33,9 @@ export interface LabServer {
   close(): Promise<void>
 }
 
-export const defaultStaticDir = fileURLToPath(new URL('../../../../apps/lab-web/dist', import.meta.url))
+export const defaultStaticDir = fileURLToPath(
+  new URL('../../../../apps/lab-web/dist', import.meta.url),
+)
 
 /** Starts the Lab: its API, its WebSocket and the page, on one HTTP server. */
 export async function startLabServer(options: LabServerOptions = {}): Promise<LabServer> {
@@ -47,7 +54,12 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
   const server: ServerType = await new Promise((resolve, reject) => {
     const started = serve(
-      { fetch: app.fetch, hostname: host, port: options.port ?? 8080, websocket: { server: wss as unknown as WebSocketServerLike } },
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port: options.port ?? 8080,
+        websocket: { server: wss as unknown as WebSocketServerLike },
+      },
       () => resolve(started),
     )
     started.once('error', reject)

@@ -29,14 +29,20 @@ export function mountStaticPage(app: Hono, dir: string | undefined): void {
   const root = dir === undefined ? undefined : resolve(dir)
   const serve = async (path: string): Promise<Response> => {
     if (root === undefined || !existsSync(join(root, 'index.html')))
-      return new Response(notBuiltPage(root), { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } })
+      return new Response(notBuiltPage(root), {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      })
     const relative = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '')
     const file = resolve(root, relative)
     const inside = file === root || file.startsWith(root + sep)
-    const target = inside && existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html')
+    const target =
+      inside && existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html')
     const body = await readFile(target)
     const type = contentTypes[extname(target)] ?? 'application/octet-stream'
-    const cache = target.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
+    const cache = target.includes(`${sep}assets${sep}`)
+      ? 'public, max-age=31536000, immutable'
+      : 'no-cache'
     return new Response(body, { headers: { 'content-type': type, 'cache-control': cache } })
   }
   app.get('/lab', (c) => c.redirect('/lab/'))
@@ -61,5 +67,8 @@ function notBuiltPage(root: string | undefined): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!)
+  return text.replace(
+    /[&<>"]/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!,
+  )
 }

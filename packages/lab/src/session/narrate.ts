@@ -29,7 +29,10 @@ export function narrateRaft(event: RaftEvent): Bilingual | undefined {
   switch (event.type) {
     case 'role-changed':
       if (event.to === 'leader')
-        return both(`${n} became leader of term ${event.term}`, `${n} 成为任期 ${event.term} 的领导人`)
+        return both(
+          `${n} became leader of term ${event.term}`,
+          `${n} 成为任期 ${event.term} 的领导人`,
+        )
       if (event.to === 'follower' && event.from === 'leader')
         return both(
           `${n} stepped down as leader in term ${event.term}`,
@@ -62,8 +65,14 @@ export function narrateRaft(event: RaftEvent): Bilingual | undefined {
     case 'vote-cast': {
       if (event.preVote)
         return event.granted
-          ? both(`${n} grants its pre-vote to ${event.candidate}`, `${n} 同意 ${event.candidate} 的预投票`)
-          : both(`${n} refuses its pre-vote to ${event.candidate}`, `${n} 拒绝 ${event.candidate} 的预投票`)
+          ? both(
+              `${n} grants its pre-vote to ${event.candidate}`,
+              `${n} 同意 ${event.candidate} 的预投票`,
+            )
+          : both(
+              `${n} refuses its pre-vote to ${event.candidate}`,
+              `${n} 拒绝 ${event.candidate} 的预投票`,
+            )
       const pre = 'vote '
       const preZh = '选票'
       return event.granted
@@ -290,7 +299,10 @@ export function narrateUserCommand(command: WorldCommand): Bilingual {
     case 'campaign':
       return both(`you told ${command.node} to start an election`, `你让 ${command.node} 发起选举`)
     case 'addMember':
-      return both(`you add member ${command.node ?? '(next)'}`, `你添加成员 ${command.node ?? '（下一个）'}`)
+      return both(
+        `you add member ${command.node ?? '(next)'}`,
+        `你添加成员 ${command.node ?? '（下一个）'}`,
+      )
     case 'removeMember':
       return both(`you remove member ${command.node}`, `你移除成员 ${command.node}`)
     case 'transfer':

@@ -22,12 +22,14 @@ const exact: Readonly<Record<string, string>> = {
   'pre-vote granted: candidate log is up to date (§9.6)': '同意预投票：候选人的日志足够新（§9.6）',
   'vote granted: first request this term and log up to date (§5.2, §5.4.1)':
     '投出选票：本任期第一个请求，且候选人的日志足够新（§5.2，§5.4.1）',
-  'vote refused: candidate log is behind ours (§5.4.1)': '拒绝投票：候选人的日志比我们的旧（§5.4.1）',
+  'vote refused: candidate log is behind ours (§5.4.1)':
+    '拒绝投票：候选人的日志比我们的旧（§5.4.1）',
   'vote refused: already voted or following a leader this term (§5.2)':
     '拒绝投票：本任期已经投过票或已有领导人（§5.2）',
   'lost the election: a majority refused (§5.2)': '落选：多数派拒绝了（§5.2）',
   'won the votes of a majority (§5.2)': '获得多数派选票，成为领导人（§5.2）',
-  'conflicting entries are replaced by the leader’s (§5.3)': '冲突的日志条目被领导人的条目替换（§5.3）',
+  'conflicting entries are replaced by the leader’s (§5.3)':
+    '冲突的日志条目被领导人的条目替换（§5.3）',
   'the leader’s commit index (§5.3)': '跟随领导人的提交索引（§5.3）',
   'the leader’s commit index via heartbeat (§5.3)': '通过心跳得知领导人的提交索引（§5.3）',
   'snapshot matches our log: commit up to it (§7)': '快照与本地日志一致：提交到快照为止（§7）',

@@ -1,10 +1,10 @@
+import { frameIntervalMs, type LabEvent, type Recipe, type ServerFrame } from '../protocol/index.js'
 import {
-  frameIntervalMs,
-  type LabEvent,
-  type Recipe,
-  type ServerFrame,
-} from '../protocol/index.js'
-import { defaultSessionLimits, LabSession, type ScenarioScript, type SessionLimits } from './session.js'
+  defaultSessionLimits,
+  LabSession,
+  type ScenarioScript,
+  type SessionLimits,
+} from './session.js'
 import { CommandRefused } from './world.js'
 
 /** A browser watching a session over its WebSocket. */
@@ -87,7 +87,10 @@ export class SessionManager {
     return this.#sessions.size
   }
 
-  create(recipe: Recipe, options: { playing?: boolean; speed?: number; scenario?: ScenarioScript } = {}): LabSession {
+  create(
+    recipe: Recipe,
+    options: { playing?: boolean; speed?: number; scenario?: ScenarioScript } = {},
+  ): LabSession {
     this.expire()
     if (this.#sessions.size >= this.#options.maxSessions)
       throw new CommandRefused(
@@ -112,7 +115,11 @@ export class SessionManager {
   }
 
   /** Swaps a session's run for another (a scenario chosen from within it), keeping its id and viewers. */
-  replace(id: string, recipe: Recipe, options: { scenario?: ScenarioScript; speed?: number } = {}): LabSession {
+  replace(
+    id: string,
+    recipe: Recipe,
+    options: { scenario?: ScenarioScript; speed?: number } = {},
+  ): LabSession {
     const entry = this.#sessions.get(id)
     if (entry === undefined) throw new CommandRefused('not_found', `no session ${id}`)
     const session = new LabSession({
@@ -147,7 +154,13 @@ export class SessionManager {
   attach(id: string, viewer: Viewer): (() => void) | undefined {
     const entry = this.#sessions.get(id)
     if (entry === undefined) return undefined
-    const state: ViewerState = { viewer, lastSeq: 0, lagging: false, lastVersion: -1, lastStateAt: 0 }
+    const state: ViewerState = {
+      viewer,
+      lastSeq: 0,
+      lagging: false,
+      lastVersion: -1,
+      lastStateAt: 0,
+    }
     entry.viewers.add(state)
     entry.session.touch()
     this.#sendHello(entry.session, state)
@@ -164,7 +177,11 @@ export class SessionManager {
   }
 
   #sendHello(session: LabSession, state: ViewerState): void {
-    const hello: ServerFrame = { type: 'hello', protocol: 1, state: session.state(this.#options.frameLogTail) }
+    const hello: ServerFrame = {
+      type: 'hello',
+      protocol: 1,
+      state: session.state(this.#options.frameLogTail),
+    }
     state.viewer.send(JSON.stringify(hello))
     // The hello's state covers the past; events stream from here on (older ones: REST).
     state.lastSeq = session.lastEventSeq
@@ -181,13 +198,17 @@ export class SessionManager {
     const budget = this.#options.frameBudgetMs / Math.max(1, playing.length)
     const wallNow = Date.now()
     for (const entry of playing) {
-      if (entry.viewers.size === 0 && wallNow - entry.session.lastActiveAt > this.#options.unwatchedPauseMs) {
+      if (
+        entry.viewers.size === 0 &&
+        wallNow - entry.session.lastActiveAt > this.#options.unwatchedPauseMs
+      ) {
         entry.session.playing = false
         continue
       }
       entry.session.play(realMs, budget)
     }
-    for (const entry of this.#sessions.values()) if (entry.viewers.size > 0) this.#sendFrames(entry, false)
+    for (const entry of this.#sessions.values())
+      if (entry.viewers.size > 0) this.#sendFrames(entry, false)
     this.#buildInBackground(now)
     this.expire()
   }
@@ -215,16 +236,24 @@ export class SessionManager {
         if (viewer.bufferedAmount > options.resumeBufferedBytes) continue
         state.lagging = false
         state.lastSeq = session.lastEventSeq
-        stateText ??= JSON.stringify({ type: 'state', state: session.state(options.frameLogTail) } satisfies ServerFrame)
+        stateText ??= JSON.stringify({
+          type: 'state',
+          state: session.state(options.frameLogTail),
+        } satisfies ServerFrame)
         viewer.send(stateText)
         state.lastVersion = session.version
         state.lastStateAt = now
         continue
       }
       const behind = session.lastEventSeq - state.lastSeq
-      if (viewer.bufferedAmount > options.maxBufferedBytes || behind > options.maxEventsPerFrame * 10) {
+      if (
+        viewer.bufferedAmount > options.maxBufferedBytes ||
+        behind > options.maxEventsPerFrame * 10
+      ) {
         state.lagging = true
-        viewer.send(JSON.stringify({ type: 'lagging', resumeAfter: state.lastSeq } satisfies ServerFrame))
+        viewer.send(
+          JSON.stringify({ type: 'lagging', resumeAfter: state.lastSeq } satisfies ServerFrame),
+        )
         continue
       }
       if (behind < 0) state.lastSeq = session.lastEventSeq // rewound: the state frame says where it is
@@ -240,7 +269,10 @@ export class SessionManager {
         state.lastSeq = batch.last
       }
       if (state.lastVersion !== session.version && (force || now - state.lastStateAt >= 90)) {
-        stateText ??= JSON.stringify({ type: 'state', state: session.state(options.frameLogTail) } satisfies ServerFrame)
+        stateText ??= JSON.stringify({
+          type: 'state',
+          state: session.state(options.frameLogTail),
+        } satisfies ServerFrame)
         viewer.send(stateText)
         state.lastVersion = session.version
         state.lastStateAt = now
@@ -252,7 +284,8 @@ export class SessionManager {
   expire(): void {
     const cutoff = Date.now() - this.#options.idleMs
     for (const [id, entry] of this.#sessions)
-      if (entry.viewers.size === 0 && entry.session.lastActiveAt < cutoff) this.delete(id, 'expired')
+      if (entry.viewers.size === 0 && entry.session.lastActiveAt < cutoff)
+        this.delete(id, 'expired')
   }
 
   close(): void {

@@ -39,7 +39,11 @@ export const defaultSessionLimits: SessionLimits = {
 export interface ScenarioScript {
   readonly id: string
   readonly title: Bilingual
-  readonly steps: readonly { readonly time: number; readonly text: Bilingual; readonly pause: boolean }[]
+  readonly steps: readonly {
+    readonly time: number
+    readonly text: Bilingual
+    readonly pause: boolean
+  }[]
 }
 
 export interface SessionOptions {
@@ -219,7 +223,10 @@ export class LabSession {
       const event = this.#events.get(to.event)
       if (event === undefined) {
         if (to.event > this.#events.last)
-          throw new CommandRefused('bad_request', `event ${to.event} has not happened yet (last is ${this.#events.last})`)
+          throw new CommandRefused(
+            'bad_request',
+            `event ${to.event} has not happened yet (last is ${this.#events.last})`,
+          )
         throw new CommandRefused(
           'not_found',
           `event ${to.event} is no longer held (the oldest held is ${this.#events.firstRetained}); seek by time instead`,
@@ -338,7 +345,10 @@ export class LabSession {
     switch (command.type) {
       case 'play':
         if (this.#world.stopped)
-          throw new CommandRefused('stopped', 'the run stopped at a safety violation; seek back to play again')
+          throw new CommandRefused(
+            'stopped',
+            'the run stopped at a safety violation; seek back to play again',
+          )
         this.playing = true
         break
       case 'pause':
@@ -355,11 +365,15 @@ export class LabSession {
         break
       case 'scenarioStep': {
         const scenario = this.#scenario
-        if (scenario === undefined) throw new CommandRefused('conflict', 'this session is not a guided scenario')
+        if (scenario === undefined)
+          throw new CommandRefused('conflict', 'this session is not a guided scenario')
         const index = command.step ?? this.#scenarioStepAt(this.#world.now) + 1
         const step = scenario.steps[index]
         if (step === undefined)
-          throw new CommandRefused('bad_request', `the scenario has steps 0..${scenario.steps.length - 1}`)
+          throw new CommandRefused(
+            'bad_request',
+            `the scenario has steps 0..${scenario.steps.length - 1}`,
+          )
         this.seek({ time: step.time })
         this.#horizon = Math.max(this.#horizon, step.time)
         if (this.#world.now < step.time) this.#advanceTo({ time: step.time })
@@ -378,9 +392,14 @@ export class LabSession {
     const world = this.#world
     world.check(command)
     if (this.#cursor >= this.#limits.maxCommands)
-      throw new CommandRefused('payload_too_large', `a session holds at most ${this.#limits.maxCommands} commands`)
+      throw new CommandRefused(
+        'payload_too_large',
+        `a session holds at most ${this.#limits.maxCommands} commands`,
+      )
     if (command.type === 'client' || (command.type === 'workload' && command.writesPerSecond > 0)) {
-      const longest = Math.max(...world.cluster.ids.map((id) => world.cluster.persisted(id).entries.length))
+      const longest = Math.max(
+        ...world.cluster.ids.map((id) => world.cluster.persisted(id).entries.length),
+      )
       if (longest >= this.#limits.maxLogEntries)
         throw new CommandRefused(
           'payload_too_large',
@@ -482,7 +501,10 @@ export class LabSession {
     return this.#world.node(id, Infinity)
   }
 
-  events(after: number, limit: number): { events: LabEvent[]; next: number; firstRetained: number; last: number } {
+  events(
+    after: number,
+    limit: number,
+  ): { events: LabEvent[]; next: number; firstRetained: number; last: number } {
     const events = this.#events.after(after, limit)
     const last = events[events.length - 1]
     return {

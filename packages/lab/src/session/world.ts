@@ -313,7 +313,8 @@ export class SimWorld {
         break
       case 'link':
         this.#setLink(command.from, command.to, command.lossRate, command.delayMs)
-        if (command.bothWays) this.#setLink(command.to, command.from, command.lossRate, command.delayMs)
+        if (command.bothWays)
+          this.#setLink(command.to, command.from, command.lossRate, command.delayMs)
         break
       case 'campaign':
         this.cluster.campaign(command.node)
@@ -347,7 +348,8 @@ export class SimWorld {
   }
 
   #client(command: Extract<WorldCommand, { type: 'client' }>): void {
-    const via = command.via ?? this.cluster.leader() ?? this.cluster.ids.find((id) => this.cluster.isUp(id))!
+    const via =
+      command.via ?? this.cluster.leader() ?? this.cluster.ids.find((id) => this.cluster.isUp(id))!
     const clientSeq = ++this.#clientSeq
     const base = { clientId: 'lab', seq: clientSeq, key: command.key }
     const kv: KvCommand =
@@ -374,14 +376,23 @@ export class SimWorld {
     if (this.#clientOps.length > maxClientsShown) this.#clientOps.shift()
     const result = this.cluster.propose(via, kv)
     if (!result.ok) {
-      const reason = result.error === 'not-leader' || result.error === 'no-leader' ? 'no leader known' : result.error
+      const reason =
+        result.error === 'not-leader' || result.error === 'no-leader'
+          ? 'no leader known'
+          : result.error
       this.#finishClient(tracked, 'failed', `refused by ${via}: ${reason}`)
       return
     }
     const how =
       result.outcome === 'appended'
-        ? { en: `${via} appended it at index ${result.index}`, zh: `${via} 把它追加在索引 ${result.index}` }
-        : { en: `${via} forwarded it to leader ${result.leaderId}`, zh: `${via} 把它转发给领导人 ${result.leaderId}` }
+        ? {
+            en: `${via} appended it at index ${result.index}`,
+            zh: `${via} 把它追加在索引 ${result.index}`,
+          }
+        : {
+            en: `${via} forwarded it to leader ${result.leaderId}`,
+            zh: `${via} 把它转发给领导人 ${result.leaderId}`,
+          }
     this.#emit(() => ({
       type: 'client.sent',
       node: via,
@@ -396,7 +407,8 @@ export class SimWorld {
   #applied(node: NodeId, command: KvCommand, result: KvResult): void {
     if (command.clientId !== 'lab') return
     const tracked = this.#clientOps.find((op) => op.clientSeq === command.seq)
-    if (tracked === undefined || tracked.view.status !== 'pending' || tracked.view.via !== node) return
+    if (tracked === undefined || tracked.view.status !== 'pending' || tracked.view.via !== node)
+      return
     this.#finishClient(tracked, 'ok', describeResult(result))
   }
 
@@ -415,7 +427,9 @@ export class SimWorld {
 
   #finishClient(op: TrackedClientOp, status: ClientOpView['status'], result: string): void {
     op.view = { ...op.view, status, result, doneAt: this.cluster.now }
-    const zhStatus = { ok: '成功', failed: '失败', indeterminate: '结果未知', pending: '等待中' }[status]
+    const zhStatus = { ok: '成功', failed: '失败', indeterminate: '结果未知', pending: '等待中' }[
+      status
+    ]
     this.#emit(() => ({
       type: 'client.done',
       node: op.view.via,
@@ -499,7 +513,12 @@ export class SimWorld {
       this.#forget(message, id)
       const tracked = this.#inFlight.get(id)
       if (tracked !== undefined) {
-        tracked.view = { ...tracked.view, dropped: true, dropReason: reason, deliverAt: this.cluster.now }
+        tracked.view = {
+          ...tracked.view,
+          dropped: true,
+          dropReason: reason,
+          deliverAt: this.cluster.now,
+        }
         this.#lostIds.add(id)
       }
     }
@@ -518,7 +537,7 @@ export class SimWorld {
   /** Messages whose target was down when they arrived are lost (the core never saw them). */
   #sweepUndeliverable(): void {
     const now = this.cluster.now
-    for (const [id, tracked] of this.#inFlight) {
+    for (const tracked of this.#inFlight.values()) {
       if (tracked.view.dropped === true || tracked.view.deliverAt > now) continue
       if (!this.cluster.isUp(tracked.view.to)) this.#lost(tracked.message, 'node-down')
     }
@@ -584,7 +603,8 @@ export class SimWorld {
     }
     if (event.type === 'role-changed' && event.to === 'leader') {
       const last = this.#terms[this.#terms.length - 1]!
-      if (last.term === event.term) this.#terms[this.#terms.length - 1] = { ...last, leader: event.node }
+      if (last.term === event.term)
+        this.#terms[this.#terms.length - 1] = { ...last, leader: event.node }
     }
   }
 
@@ -651,7 +671,8 @@ export class SimWorld {
     if (status === undefined) {
       const config = persisted.snapshot?.meta.config
       const lastConfig = [...entries].reverse().find((entry) => entry.kind === 'config')
-      const voters = lastConfig?.kind === 'config' ? lastConfig.config.voters : (config?.voters ?? cluster.ids)
+      const voters =
+        lastConfig?.kind === 'config' ? lastConfig.config.voters : (config?.voters ?? cluster.ids)
       return {
         id,
         up: false,
@@ -749,7 +770,11 @@ export class SimWorld {
     return views.length > maxInFlightShown ? views.slice(-maxInFlightShown) : views
   }
 
-  network(): { groups: NodeId[][] | null; cuts: { from: NodeId; to: NodeId }[]; links: LinkView[] } {
+  network(): {
+    groups: NodeId[][] | null
+    cuts: { from: NodeId; to: NodeId }[]
+    links: LinkView[]
+  } {
     return {
       groups: this.#groups,
       cuts: this.cluster.network.blockedLinks().map(([from, to]) => ({ from, to })),
