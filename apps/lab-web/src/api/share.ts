@@ -22,9 +22,10 @@ export function decodeRecipe(encoded: string): Recipe {
   return value as Recipe
 }
 
-export function shareLink(recipe: Recipe): string {
+/** A link to the run at virtual time `time` (ms): it opens paused at that moment. */
+export function shareLink(recipe: Recipe, time?: number): string {
   const url = new URL(location.href)
-  url.hash = 'r=' + encodeRecipe(recipe)
+  url.hash = 'r=' + encodeRecipe(recipe) + (time === undefined ? '' : `&t=${Math.round(time)}`)
   return url.toString()
 }
 

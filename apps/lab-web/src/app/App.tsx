@@ -22,6 +22,8 @@ import { TopBar } from './TopBar'
 interface Route {
   readonly view: View
   readonly recipe?: string
+  /** With a recipe: the moment of the run the link points at. */
+  readonly at?: number
   readonly scenario?: string
   readonly session?: string
 }
@@ -29,7 +31,10 @@ interface Route {
 function parseHash(hash: string): Route {
   const params = new URLSearchParams(hash.replace(/^#\/?/, ''))
   const recipe = params.get('r')
-  if (recipe !== null) return { view: 'sim', recipe }
+  if (recipe !== null) {
+    const at = Number(params.get('t'))
+    return { view: 'sim', recipe, ...(params.has('t') && Number.isFinite(at) && at >= 0 ? { at } : {}) }
+  }
   const scenario = params.get('scenario')
   if (scenario !== null) return { view: 'sim', scenario }
   const session = params.get('s')
@@ -63,9 +68,11 @@ export function App() {
   }, [])
 
   const startSession = useCallback(
-    async (body: CreateSessionBody) => {
+    async (body: CreateSessionBody, at?: number) => {
       try {
-        adopt(await SessionClient.create(body))
+        const created = await SessionClient.create(at === undefined ? body : { ...body, playing: false })
+        if (at !== undefined) await created.fastForward(at)
+        adopt(created)
       } catch (error) {
         const message = error instanceof LabError ? error.describe() : String(error)
         if (clientRef.current === null) setFailure(message)
@@ -93,7 +100,7 @@ export function App() {
             await startSession({})
             return
           }
-          await startSession({ recipe })
+          await startSession({ recipe }, route.at)
         } else if (route.scenario !== undefined) await startSession({ scenario: route.scenario })
         else if (route.session !== undefined) {
           try {

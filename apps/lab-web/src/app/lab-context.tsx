@@ -6,7 +6,8 @@ export type View = 'sim' | 'scenarios' | 'live' | 'saved'
 
 /** What any part of the page may ask of the shell: start a run, move between views, the account. */
 export interface Lab {
-  readonly startSession: (body: CreateSessionBody) => Promise<void>
+  /** Starts a run and shows it; `at` (virtual ms) opens it paused at that moment. */
+  readonly startSession: (body: CreateSessionBody, at?: number) => Promise<void>
   readonly view: View
   readonly navigate: (view: View) => void
   readonly me: Me | null

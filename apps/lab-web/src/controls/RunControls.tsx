@@ -25,7 +25,7 @@ export function RunControls() {
 
   const copyLink = async () => {
     if (recipe === null) return
-    const url = shareLink(recipe)
+    const url = shareLink(recipe, state.time)
     setLink(url)
     try {
       await navigator.clipboard.writeText(url)
@@ -50,7 +50,7 @@ export function RunControls() {
   }
   const openFile = async (file: File) => {
     try {
-      await startSession({ recipe: await readRecipeFile(file) })
+      await startSession({ recipe: await readRecipeFile(file), playing: false })
     } catch (error) {
       notify('error', t('run.openFailed', { message: error instanceof LabError ? error.describe() : String(error) }))
     }

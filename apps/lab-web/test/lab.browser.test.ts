@@ -1,0 +1,186 @@
+import type { LabServer, NodeView, State } from '@raftkit/lab'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, skipReason, waitFor, watchPage, type TestBrowser } from './support/browser.js'
+import { buildPage, sessionCommand, sessionState, startLab } from './support/lab.js'
+
+/**
+ * Raft Lab end to end: the page built from source, the real Lab server with the real
+ * simulator, Debian's Chromium. One visitor's story, in order: open the page, watch a leader
+ * get elected, crash it, see a new one, cut the network and heal it, scrub back and forward,
+ * share the run as a link and reopen it at the same moment.
+ */
+describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
+  let page: Page
+  let browser: TestBrowser
+  let server: LabServer
+  let built: Awaited<ReturnType<typeof buildPage>>
+  let pageErrors: { readonly errors: string[] }
+
+  beforeAll(async () => {
+    built = await buildPage()
+    server = await startLab(built.dir)
+    browser = await launchBrowser()
+    page = await browser.browser.newPage({ viewport: { width: 1440, height: 900 } })
+    pageErrors = watchPage(page)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    await built?.remove()
+  })
+
+  const sessionId = async (): Promise<string> => {
+    const id = await page.getAttribute('[data-testid=lab]', 'data-session')
+    if (id === null) throw new Error('no session on the page')
+    return id
+  }
+  const state = async (): Promise<State> => sessionState(server, await sessionId())
+  const leaderOnPage = async (excluding: readonly string[] = [], minTerm = 1): Promise<{ id: string; term: number } | null> =>
+    page.evaluate(
+      ({ excluding, minTerm }) => {
+        for (const node of document.querySelectorAll<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')) {
+          const id = node.dataset['testid']!.slice('node-'.length)
+          const term = Number(node.dataset['term'])
+          if (!excluding.includes(id) && term >= minTerm) return { id, term }
+        }
+        return null
+      },
+      { excluding: [...excluding], minTerm },
+    )
+
+  let firstLeader: { id: string; term: number }
+  let secondLeader: { id: string; term: number }
+
+  it('opens on a running cluster, with no sign-in, and shows a leader being elected', async () => {
+    await page.goto(server.url + '/')
+    await page.locator('[data-testid=lab]').waitFor({ timeout: 30_000 })
+    expect(await page.locator('g[data-testid^="node-"]').count()).toBe(5)
+    await page.locator('[data-testid=connection][data-status=open]').waitFor({ timeout: 30_000 })
+    // The speed slider is logarithmic: its end is 100×. Run at 1× from here (through the page's
+    // own command path, checked against the server).
+    await page.locator('[data-testid=speed]').focus()
+    await page.keyboard.press('End')
+    await page.locator('[data-testid=speed-value]', { hasText: '100×' }).waitFor()
+    await waitFor('speed 100 on the server', async () => (await state()).speed === 100)
+    await sessionCommand(server, await sessionId(), { type: 'speed', factor: 1 })
+    firstLeader = await waitFor('a leader on the page', () => leaderOnPage())
+    // Messages fly, the log fills (the leader's no-op), events name their rule.
+    await waitFor('a committed entry in the log view', async () => (await page.locator('[data-testid=logs] .log-cell-committed').count()) > 0)
+    await waitFor('an event citing a Raft rule', async () => (await page.locator('[data-testid=events] .event-rule').count()) > 0)
+  })
+
+  it('crashes the leader from the page and sees a new leader elected', async () => {
+    await page.locator(`g[data-testid="node-${firstLeader.id}"]`).click()
+    await page.locator('[data-testid=crash]').click()
+    await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`).waitFor({ timeout: 30_000 })
+    secondLeader = await waitFor('a new leader', () => leaderOnPage([firstLeader.id], firstLeader.term + 1))
+    const server_ = await state()
+    expect(server_.nodes.find((n) => n.id === firstLeader.id)?.up).toBe(false)
+    expect(server_.terms.at(-1)?.leader).toBe(secondLeader.id)
+  })
+
+  it('draws a partition that isolates the new leader, and heals it', async () => {
+    await page.locator('[data-testid=tab-network]').click()
+    await page.locator('[data-testid=draw-partition]').click()
+    // Put the leader alone in group B: the other three (a majority of five) stay in group A.
+    await page.locator(`[data-testid=draft-${secondLeader.id}]`).click()
+    await page.locator(`[data-testid=draft-${secondLeader.id}][data-group="1"]`).waitFor()
+    await page.locator('[data-testid=apply-partition]').click()
+    await waitFor('the partition on the server', async () => (await state()).network.groups !== null)
+    const others = (await state()).nodes.filter((n) => n.id !== secondLeader.id && n.id !== firstLeader.id)
+    const pair = [secondLeader.id, others[0]!.id].sort()
+    expect(await page.getAttribute(`[data-testid=link-${pair[0]}-${pair[1]}]`, 'data-cut')).toBe('both')
+    // The majority side elects a leader of its own in a later term.
+    const third = await waitFor('a leader in the majority', () => leaderOnPage([firstLeader.id, secondLeader.id], secondLeader.term + 1))
+    expect(others.map((n) => n.id)).toContain(third.id)
+    await page.locator('[data-testid=heal]').click()
+    await waitFor('the healed network on the server', async () => {
+      const network = (await state()).network
+      return network.groups === null && network.cuts.length === 0
+    })
+    await page.locator('[data-testid=net-summary]', { hasText: 'The network is whole.' }).waitFor()
+    expect(await page.locator('[data-cut=both], [data-cut=one-way]').count()).toBe(0)
+  })
+
+  it('cuts one direction of a link only', async () => {
+    const [a, b] = (await state()).nodes.filter((n) => n.up).map((n) => n.id)
+    await page.locator(`[data-testid=link-${a}-${b}] .link-hit`).click({ force: true })
+    await page.locator('[data-testid=link-editor]').waitFor()
+    await page.locator('[data-testid=cut-one-way]').click()
+    await waitFor('a one-way cut', async () => {
+      const cuts = (await state()).network.cuts
+      return cuts.length === 1 && cuts[0]!.from === a && cuts[0]!.to === b
+    })
+    await page.locator(`[data-testid=link-${a}-${b}][data-cut=one-way]`).waitFor()
+    await page.locator('[data-testid=heal]').click()
+    await page.locator(`[data-testid=link-${a}-${b}][data-cut=none]`).waitFor()
+  })
+
+  let pausedAt: State
+
+  it('scrubs back to the start and forward again, replaying the same run', async () => {
+    await page.locator('[data-testid=pause]').click()
+    await waitFor('paused', async () => !(await state()).playing)
+    pausedAt = await state()
+    await page.locator('[data-testid=scrub]').focus()
+    await page.keyboard.press('Home')
+    await waitFor('the run at time 0', async () => (await state()).time === 0)
+    // Back at the start nobody has crashed yet, and the recorded commands are still ahead.
+    await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=follower]`).waitFor()
+    expect((await state()).futureCommands).toBeGreaterThan(0)
+    expect(await page.locator('[data-testid=time]').textContent()).toBe('0 ms')
+    await page.keyboard.press('End')
+    await waitFor('back at the end', async () => (await state()).time === pausedAt.time)
+    const again = await state()
+    expect(summarize(again.nodes)).toEqual(summarize(pausedAt.nodes))
+    expect(again.eventSeq).toBe(pausedAt.eventSeq)
+    await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`).waitFor()
+  })
+
+  it('shares the run as a link that reopens at the same moment', async () => {
+    await page.locator('[data-testid=tab-run]').click()
+    await page.locator('[data-testid=copy-link]').click()
+    const link = await page.locator('[data-testid=share-link]').inputValue()
+    expect(link).toMatch(/#r=[A-Za-z0-9_-]+&t=\d+$/)
+    const other = await browser.browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const otherErrors = watchPage(other)
+    try {
+      await other.goto(link)
+      await other.locator('[data-testid=lab]').waitFor({ timeout: 60_000 })
+      const otherId = (await other.getAttribute('[data-testid=lab]', 'data-session'))!
+      expect(otherId).not.toBe(await sessionId())
+      const reopened = await waitFor('the reopened run at the shared moment', async () => {
+        const s = await sessionState(server, otherId)
+        return s.time === pausedAt.time ? s : null
+      })
+      expect(reopened.playing).toBe(false)
+      expect(summarize(reopened.nodes)).toEqual(summarize(pausedAt.nodes))
+      expect(reopened.recipe?.commands).toEqual(pausedAt.recipe?.commands)
+      await other.locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`).waitFor()
+      expect(otherErrors.errors).toEqual([])
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('has had no errors in the page', () => {
+    expect(pageErrors.errors).toEqual([])
+  })
+})
+
+/** What must match between two replays of one run at one moment. */
+function summarize(nodes: readonly NodeView[]) {
+  return nodes.map((n) => ({
+    id: n.id,
+    up: n.up,
+    role: n.role,
+    term: n.term,
+    votedFor: n.votedFor,
+    commitIndex: n.commitIndex,
+    lastIndex: n.lastIndex,
+    log: n.log.map((e) => `${e.index}/${e.term}/${e.text}`),
+    kv: n.kv,
+  }))
+}
