@@ -25,7 +25,7 @@ export function ScenariosPage() {
             <h2>{pick(scenario.title)}</h2>
             <p>{pick(scenario.summary)}</p>
             <div className="card-foot">
-              <span className="muted">{t('scenario.step', { step: 1, steps: scenario.steps })}</span>
+              <span className="muted">{t('scenario.steps', { n: scenario.steps })}</span>
               <button type="button" className="btn btn-primary" onClick={() => void startSession({ scenario: scenario.id })}>
                 {t('scenario.start')} →
               </button>

@@ -1,9 +1,9 @@
-import { memo, useMemo } from 'react'
+import { memo, useEffect, useMemo, useRef, useState } from 'react'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
 import type { MessageView, NetworkView, NodeId, NodeView } from '../protocol'
 import { termColor, useAnimationFrame, virtualTimeAt } from './clock'
-import { alongLink, arcPath, layoutNodes, nodeRadius, viewHeight, viewWidth, type Point } from './geometry'
+import { alongLink, arcPath, layoutNodes, nodeRadiusFor, spaceFor, type Point } from './geometry'
 import { familyColors, messageStyle, type MessageFamily } from './message-style'
 
 export const groupLetters = ['A', 'B', 'C', 'D']
@@ -63,8 +63,12 @@ export function ClusterView() {
   const { state } = snapshot
   const ids = useMemo(() => state.nodes.map((n) => n.id), [state.nodes])
   const idsKey = ids.join(',')
+  const figure = useRef<HTMLElement>(null)
+  const narrow = useNarrow(figure)
+  const space = useMemo(() => spaceFor(ids.length, narrow), [ids.length, narrow])
+  const radius = nodeRadiusFor(ids.length)
   // Positions change only when membership does, not on every state.
-  const positions = useMemo(() => layoutNodes(idsKey === '' ? [] : idsKey.split(',')), [idsKey])
+  const positions = useMemo(() => layoutNodes(idsKey === '' ? [] : idsKey.split(','), space), [idsKey, space])
   const links = useMemo(() => linkStates(ids, state.network), [ids, state.network])
   const groups = useMemo(() => groupOf(state.nodes, state.network), [state.nodes, state.network])
   const hasDropped = state.inFlight.some((m) => m.dropped === true)
@@ -86,10 +90,10 @@ export function ClusterView() {
   }
 
   return (
-    <figure className="cluster" aria-label={t('cluster.label')}>
+    <figure className="cluster" ref={figure} aria-label={t('cluster.label')}>
       <svg
         className="cluster-svg"
-        viewBox={`0 0 ${viewWidth} ${viewHeight}`}
+        viewBox={`0 0 ${space.width} ${space.height}`}
         role="img"
         aria-label={t('cluster.label')}
         data-testid="cluster"
@@ -105,7 +109,7 @@ export function ClusterView() {
           selected={selectedLink}
           onPick={clickLink}
         />
-        <Messages messages={state.inFlight} positions={positions} time={time} />
+        <Messages messages={state.inFlight} positions={positions} time={time} radius={radius} />
         {state.nodes.map((node) => (
           <NodeGlyph
             key={node.id}
@@ -115,6 +119,8 @@ export function ClusterView() {
             selected={selectedNode === node.id}
             group={partitionDraft !== null ? (partitionDraft[node.id] ?? 0) : (groups?.get(node.id) ?? null)}
             drafting={partitionDraft !== null}
+            compact={narrow || ids.length > 5}
+            radius={radius}
             onClick={clickNode}
           />
         ))}
@@ -125,6 +131,19 @@ export function ClusterView() {
       <Legend />
     </figure>
   )
+}
+
+/** Whether the view is narrow (a phone): then it draws in a narrower space. */
+function useNarrow(element: React.RefObject<HTMLElement | null>): boolean {
+  const [narrow, setNarrow] = useState(false)
+  useEffect(() => {
+    const target = element.current
+    if (target === null) return
+    const observer = new ResizeObserver(([entry]) => setNarrow((entry?.contentRect.width ?? 1000) < 560))
+    observer.observe(target)
+    return () => observer.disconnect()
+  }, [element])
+  return narrow
 }
 
 const Links = memo(function Links(props: {
@@ -195,6 +214,7 @@ function Messages(props: {
   readonly messages: readonly MessageView[]
   readonly positions: ReadonlyMap<NodeId, Point>
   readonly time: number
+  readonly radius: number
 }) {
   const shown = props.messages.length > maxMessagesDrawn ? props.messages.slice(-maxMessagesDrawn) : props.messages
   return (
@@ -206,7 +226,7 @@ function Messages(props: {
         const span = Math.max(1, message.deliverAt - message.sentAt)
         const progress = Math.min(Math.max((props.time - message.sentAt) / span, 0), 1)
         const style = messageStyle(message.type, message.summary)
-        const at = alongLink(from, to, message.dropped === true ? Math.min(progress, 0.5) : progress, style.reply ? -6 : 6)
+        const at = alongLink(from, to, message.dropped === true ? Math.min(progress, 0.5) : progress, style.reply ? -6 : 6, props.radius)
         const fill = style.reply ? 'white' : style.color
         const title = <title>{`${message.from} → ${message.to} · ${message.summary}${message.dropped ? ` · ${message.dropReason ?? 'dropped'}` : ''}`}</title>
         if (message.dropped === true) {
@@ -254,11 +274,16 @@ function NodeGlyph(props: {
   readonly selected: boolean
   readonly group: number | null
   readonly drafting: boolean
+  /** On a narrow view there is room under a node for its vote only. */
+  readonly compact: boolean
+  readonly radius: number
   readonly onClick: (id: NodeId) => void
 }) {
   const { t } = useI18n()
   const { node, at } = props
-  const r = nodeRadius
+  // Drawn at radius 40 and scaled, so that text keeps its proportions in the node.
+  const r = 40
+  const scale = props.radius / r
   const timerFraction = node.electionTimeoutMs > 0 ? Math.min(props.elapsedMs / node.electionTimeoutMs, 1) : 0
   const roleText = node.up ? t(`role.${node.role}`) : t('node.down')
   const faded = !node.member
@@ -269,7 +294,7 @@ function NodeGlyph(props: {
       data-testid={`node-${node.id}`}
       data-role={node.up ? node.role : 'down'}
       data-term={node.term}
-      transform={`translate(${at.x} ${at.y})`}
+      transform={`translate(${at.x} ${at.y})${scale === 1 ? '' : ` scale(${scale})`}`}
       role="button"
       tabIndex={0}
       aria-label={`${node.id}: ${roleText}, ${t('node.term', { term: node.term })}`}
@@ -317,8 +342,7 @@ function NodeGlyph(props: {
       </text>
       <text y={r + 33} textAnchor="middle" className="node-detail">
         {node.votedFor !== undefined ? t('node.voted', { node: node.votedFor }) : t('node.noVote')}
-        {' · '}
-        {t('node.logLine', { last: node.lastIndex, commit: node.commitIndex })}
+        {props.compact ? '' : ` · ${t('node.logLine', { last: node.lastIndex, commit: node.commitIndex })}`}
       </text>
       {props.group !== null && (
         <text x={r * 0.78} y={-r * 0.72} textAnchor="middle" className="node-group" fill={groupColors[props.group % groupColors.length]}>

@@ -36,12 +36,15 @@ export function KvView() {
             )}
             {keys.map((key) => {
               const values = nodes.map((node) => node.kv[key])
-              const differs = new Set(values).size > 1
+              // Crashed nodes lost their volatile state; among running ones a difference is a node behind.
+              const differs = new Set(nodes.filter((node) => node.up).map((node) => node.kv[key])).size > 1
               return (
                 <tr key={key} className={differs ? 'kv-differs' : undefined} title={differs ? t('kv.differs') : undefined}>
                   <th scope="row">{key}</th>
                   {nodes.map((node, i) => (
-                    <td key={node.id}>{values[i] ?? '—'}</td>
+                    <td key={node.id} className={node.up ? undefined : 'muted'}>
+                      {values[i] ?? '—'}
+                    </td>
                   ))}
                 </tr>
               )

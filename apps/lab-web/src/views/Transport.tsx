@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
+import { PauseIcon, PlayIcon, StepIcon } from './icons'
 import { formatSpeed, formatTime, sliderToSpeed, speedToSlider } from './format'
 
 /** Play, pause, step and the logarithmic speed slider (0.01× … 100×). */
@@ -35,7 +36,8 @@ export function Transport() {
         disabled={live || state.stopped}
         onClick={() => void send({ type: state.playing ? 'pause' : 'play' })}
       >
-        {state.playing ? `❚❚ ${t('transport.pause')}` : `▶ ${t('transport.play')}`}
+        {state.playing ? <PauseIcon /> : <PlayIcon />}
+        {state.playing ? t('transport.pause') : t('transport.play')}
       </button>
       <button
         type="button"
@@ -45,7 +47,8 @@ export function Transport() {
         disabled={live || state.stopped}
         onClick={() => void send({ type: 'step', count: 1 })}
       >
-        ⏭ {t('transport.step')}
+        <StepIcon />
+        {t('transport.step')}
       </button>
       <label className="transport-speed">
         <span>{t('transport.speed')}</span>

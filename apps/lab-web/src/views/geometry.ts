@@ -5,17 +5,32 @@ export interface Point {
   readonly y: number
 }
 
-/** The cluster view's drawing space (the SVG scales it to the width it gets). */
-export const viewWidth = 640
-export const viewHeight = 440
-export const nodeRadius = 40
+/**
+ * The cluster view's drawing space (the SVG scales it to the width it gets). On a narrow screen
+ * the space is narrower too, so nodes and their labels stay legible instead of shrinking.
+ */
+export interface Space {
+  readonly width: number
+  readonly height: number
+}
+export const wideSpace: Space = { width: 640, height: 440 }
+export const narrowSpace: Space = { width: 430, height: 430 }
+/** Up to five nodes fit this space as they are; more get a taller space and smaller nodes. */
+export function spaceFor(count: number, narrow: boolean): Space {
+  const base = narrow ? narrowSpace : wideSpace
+  if (count < 7) return base
+  return narrow ? { width: base.width, height: base.height + 60 } : { width: 760, height: 520 }
+}
+export const nodeRadiusFor = (count: number): number => (count >= 7 ? 35 : 40)
 
 /** Nodes evenly on an ellipse, the first at the top, clockwise. */
-export function layoutNodes(ids: readonly NodeId[]): ReadonlyMap<NodeId, Point> {
+export function layoutNodes(ids: readonly NodeId[], space: Space = wideSpace): ReadonlyMap<NodeId, Point> {
   const positions = new Map<NodeId, Point>()
   const count = ids.length
-  const rx = count <= 2 ? 170 : 230
-  const ry = count <= 2 ? 0 : 150
+  const viewWidth = space.width
+  const viewHeight = space.height
+  const rx = count <= 2 ? Math.min(170, viewWidth / 2 - 80) : viewWidth / 2 - 90
+  const ry = count <= 2 ? 0 : viewHeight / 2 - 70
   ids.forEach((id, i) => {
     if (count === 1) {
       positions.set(id, { x: viewWidth / 2, y: viewHeight / 2 })
@@ -28,7 +43,7 @@ export function layoutNodes(ids: readonly NodeId[]): ReadonlyMap<NodeId, Point> 
 }
 
 /** Where a message is along its link: it leaves the sender's edge and arrives at the receiver's. */
-export function alongLink(from: Point, to: Point, progress: number, offset = 0): Point {
+export function alongLink(from: Point, to: Point, progress: number, offset = 0, nodeRadius = 40): Point {
   const dx = to.x - from.x
   const dy = to.y - from.y
   const length = Math.hypot(dx, dy) || 1
