@@ -281,6 +281,25 @@ export class SessionClient {
 
   private update(change: Partial<SessionSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...change }
-    for (const listener of this.listeners) listener()
+    this.scheduleNotify()
   }
+
+  /**
+   * Tells the views at most once per animation frame: an `events` and a `state` frame arrive
+   * back to back, and drawing both would double the work. The timer covers hidden tabs, where
+   * animation frames stop.
+   */
+  private scheduleNotify(): void {
+    if (this.notifyFrame !== null) return
+    const flush = () => {
+      if (this.notifyFrame === null) return
+      cancelAnimationFrame(this.notifyFrame.frame)
+      clearTimeout(this.notifyFrame.timer)
+      this.notifyFrame = null
+      for (const listener of this.listeners) listener()
+    }
+    this.notifyFrame = { frame: requestAnimationFrame(flush), timer: setTimeout(flush, 100) }
+  }
+
+  private notifyFrame: { frame: number; timer: ReturnType<typeof setTimeout> } | null = null
 }

@@ -1,6 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { SessionSnapshot } from '../api/session-client'
+import type { Command } from '../protocol'
 import { useSession } from '../app/session-context'
+import { calmMs, useCalmValue } from '../app/throttle'
 import { useI18n } from '../i18n/i18n'
 import type { LabEvent } from '../protocol'
 import { formatTime } from './format'
@@ -10,6 +13,12 @@ const rowHeight = 44
 /** What happened, newest at the bottom, each with the Raft rule behind it. Virtualized. */
 export function EventList() {
   const { snapshot, send } = useSession()
+  const calm = useCalmValue(snapshot, calmMs)
+  return <EventListPanel snapshot={calm} send={send} />
+}
+
+/** Redrawn only when the calmed snapshot changes (see useCalmValue). */
+const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readonly snapshot: SessionSnapshot; readonly send: (command: Command) => Promise<boolean> }) {
   const { t, pick } = useI18n()
   const [node, setNode] = useState('')
   const [query, setQuery] = useState('')
@@ -29,10 +38,12 @@ export function EventList() {
     estimateSize: () => rowHeight,
     overscan: 10,
   })
-  useEffect(() => {
-    if (follow && events.length > 0) virtualizer.scrollToIndex(events.length - 1, { align: 'end' })
-  }, [follow, events.length, virtualizer])
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (follow && el !== null) el.scrollTop = el.scrollHeight
+  }, [follow, events.length])
   const live = snapshot.state.kind === 'live'
+  const onSeek = useCallback((seq: number) => void send({ type: 'seek', event: seq }), [send])
 
   return (
     <section className="events" aria-label={t('events.title')}>
@@ -76,7 +87,7 @@ export function EventList() {
               key={item.key}
               event={events[item.index]!}
               top={item.start}
-              onSeek={live ? null : (seq) => void send({ type: 'seek', event: seq })}
+              onSeek={live ? null : onSeek}
               seekLabel={t('events.jump')}
             />
           ))}
@@ -84,9 +95,9 @@ export function EventList() {
       </div>
     </section>
   )
-}
+})
 
-function EventRow(props: { readonly event: LabEvent; readonly top: number; readonly onSeek: ((seq: number) => void) | null; readonly seekLabel: string }) {
+const EventRow = memo(function EventRow(props: { readonly event: LabEvent; readonly top: number; readonly onSeek: ((seq: number) => void) | null; readonly seekLabel: string }) {
   const { pick } = useI18n()
   const { event } = props
   const kind = event.type.split('.')[0] ?? event.type
@@ -106,4 +117,4 @@ function EventRow(props: { readonly event: LabEvent; readonly top: number; reado
       )}
     </div>
   )
-}
+})

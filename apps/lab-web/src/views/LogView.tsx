@@ -1,6 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { SessionSnapshot } from '../api/session-client'
+import type { SessionClient } from '../api/session-client'
 import { useSession } from '../app/session-context'
+import { calmMs, useCalmValue } from '../app/throttle'
 import { useI18n } from '../i18n/i18n'
 import type { LogEntryView, NodeId, NodeView } from '../protocol'
 import { termColor } from './clock'
@@ -21,6 +24,12 @@ type FullLogs = ReadonlyMap<NodeId, { readonly entries: ReadonlyMap<number, LogE
  */
 export function LogView() {
   const { snapshot, client } = useSession()
+  const calm = useCalmValue(snapshot, calmMs)
+  return <LogViewPanel snapshot={calm} client={client} />
+}
+
+/** Redrawn only when the calmed snapshot changes (see useCalmValue). */
+const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly snapshot: SessionSnapshot; readonly client: SessionClient }) {
   const { t } = useI18n()
   const nodes = snapshot.state.nodes
   const lastIndex = nodes.reduce((max, node) => Math.max(max, node.lastIndex), 0)
@@ -40,9 +49,12 @@ export function LogView() {
   const firstShown = (items[0]?.index ?? 0) + 1
   const lastShown = (items.at(-1)?.index ?? -1) + 1
 
-  useEffect(() => {
-    if (follow && lastIndex > 0) virtualizer.scrollToIndex(lastIndex - 1, { align: 'end' })
-  }, [follow, lastIndex, virtualizer])
+  // Following the newest entry: one direct scroll per update (the virtualizer's scrollToIndex
+  // re-measures in a loop, which costs a forced layout per try).
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (follow && el !== null) el.scrollTop = el.scrollHeight
+  }, [follow, lastIndex])
 
   // Fetch full logs of nodes whose visible rows fall outside what the state carries.
   const missing = useMemo(
@@ -141,7 +153,7 @@ export function LogView() {
       </p>
     </section>
   )
-}
+})
 
 function entryAt(node: NodeView, index: number, full: ReadonlyMap<number, LogEntryView> | undefined): LogEntryView | undefined {
   if (index >= node.logFrom) return node.log[index - node.logFrom]
@@ -149,26 +161,57 @@ function entryAt(node: NodeView, index: number, full: ReadonlyMap<number, LogEnt
 }
 
 function LogCell(props: { readonly node: NodeView; readonly index: number; readonly full: ReadonlyMap<number, LogEntryView> | undefined }) {
-  const { t } = useI18n()
   const { node, index } = props
   if (index > node.lastIndex) return <span className="log-cell log-cell-none" />
-  if (index <= node.snapshotIndex) return <span className="log-cell log-cell-snapshot">{t('logs.compacted')}</span>
+  if (index <= node.snapshotIndex) return <CompactedCell />
   const entry = entryAt(node, index, props.full)
-  const committed = index <= node.commitIndex
-  const applied = index <= node.appliedIndex
-  const isCommitMark = index === node.commitIndex
-  const classes = ['log-cell', committed ? 'log-cell-committed' : 'log-cell-uncommitted', isCommitMark ? 'log-cell-commit-mark' : '']
-  if (entry === undefined) return <span className={classes.join(' ')}>…</span>
+  return (
+    <EntryCell
+      node={node.id}
+      index={index}
+      term={entry?.term}
+      kind={entry?.kind}
+      text={entry?.text}
+      committed={index <= node.commitIndex}
+      applied={index <= node.appliedIndex}
+      commitMark={index === node.commitIndex}
+    />
+  )
+}
+
+const CompactedCell = memo(function CompactedCell() {
+  const { t } = useI18n()
+  return <span className="log-cell log-cell-snapshot">{t('logs.compacted')}</span>
+})
+
+/** One entry of one node's log. Memoized on plain values: most cells stay the same between states. */
+const EntryCell = memo(function EntryCell(props: {
+  readonly node: NodeId
+  readonly index: number
+  readonly term: number | undefined
+  readonly kind: LogEntryView['kind'] | undefined
+  readonly text: string | undefined
+  readonly committed: boolean
+  readonly applied: boolean
+  readonly commitMark: boolean
+}) {
+  const { t } = useI18n()
+  const classes = ['log-cell', props.committed ? 'log-cell-committed' : 'log-cell-uncommitted', props.commitMark ? 'log-cell-commit-mark' : '']
+  if (props.term === undefined) return <span className={classes.join(' ')}>…</span>
   return (
     <span
       className={classes.filter(Boolean).join(' ')}
-      style={{ background: termColor(entry.term, committed ? 84 : 94), borderColor: termColor(entry.term, 45) }}
-      title={`${node.id} #${index} · T${entry.term} · ${entry.text}${committed ? ' · ' + t('logs.committed') : ''}${applied ? ' · ' + t('logs.applied') : ''}`}
-      data-term={entry.term}
+      style={{ background: termColor(props.term, props.committed ? 84 : 94), borderColor: termColor(props.term, 45) }}
+      title={`${props.node} #${props.index} · T${props.term} · ${props.text}${props.committed ? ' · ' + t('logs.committed') : ''}${props.applied ? ' · ' + t('logs.applied') : ''}`}
+      data-term={props.term}
     >
-      <b>{entry.term}</b>
-      <span className="log-text">{entry.kind === 'noop' ? '∅' : entry.text}</span>
-      {applied && <span className="log-applied" aria-label={t('logs.applied')}>✓</span>}
+      <b>{props.term}</b>
+      <span className="log-text">{props.kind === 'noop' ? '∅' : props.text}</span>
+      {props.applied && (
+        <span className="log-applied" aria-label={t('logs.applied')}>
+          ✓
+        </span>
+      )}
     </span>
   )
-}
+})
