@@ -34,6 +34,14 @@ const sections = [
     description: `a real 100-seed sweep through the CLI on ${cores} worker threads`,
     run: simSweep,
   },
+  {
+    name: 'lab-frames',
+    description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
+    run: async () => {
+      const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
+      await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
+    },
+  },
 ]
 
 async function simThroughput() {
