@@ -165,6 +165,72 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     }
   })
 
+  it('turns on an unsafe rule and the safety monitor catches two leaders in one term', async () => {
+    // A fresh run of three nodes with long election timeouts, so nothing happens by itself.
+    await page.locator('[data-testid=tab-run]').click()
+    await page.locator('[data-testid=new-nodes]').focus()
+    await page.keyboard.press('Home')
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowRight')
+    await page.locator('[data-testid=new-seed]').fill('1')
+    await page.locator('[data-testid=new-timeout]').fill('1000')
+    const before = await sessionId()
+    await page.locator('[data-testid=new-run]').click()
+    await waitFor('the new session', async () => (await sessionId()) !== before)
+    expect(await page.locator('g[data-testid^="node-"]').count()).toBe(3)
+    await page.locator('[data-testid=pause]').click()
+    // Rules: no pre-vote, no check-quorum, and a restarting node forgets its vote.
+    await page.locator('[data-testid=tab-rules]').click()
+    await page.locator('[data-testid=prevote]').uncheck()
+    await page.locator('[data-testid=checkquorum]').uncheck()
+    await page.locator('[data-testid=unsafe]').selectOption('forget-vote')
+    await waitFor('the rules on the server', async () => {
+      const settings = (await state()).settings
+      return settings['preVote'] === false && settings['checkQuorum'] === false && settings['unsafe'] === 'forget-vote'
+    })
+    await page.locator('.unsafe-on').waitFor()
+    // n1 and n2 cannot hear each other; n3 hears both.
+    await page.locator('[data-testid=link-n1-n2] .link-hit').click({ force: true })
+    await page.locator('[data-testid=cut-both]').click()
+    await page.locator('[data-testid=link-n1-n2][data-cut=both]').waitFor()
+    // n1 wins term 1 with n3's vote.
+    await page.locator('g[data-testid="node-n1"]').click()
+    await page.locator('[data-testid=campaign]').click()
+    await page.locator('[data-testid=play]').click()
+    await page.locator('g[data-testid="node-n1"][data-role=leader]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=pause]').click()
+    // n3 crashes and restarts, forgetting its vote; n2 asks it for term 1 too.
+    await page.locator('g[data-testid="node-n3"]').click()
+    await page.locator('[data-testid=crash]').click()
+    await page.locator('[data-testid=restart]').click()
+    await page.locator('g[data-testid="node-n2"]').click()
+    await page.locator('[data-testid=campaign]').click()
+    await page.locator('[data-testid=play]').click()
+    const alarm = page.locator('[data-testid=safety-alarm]')
+    await alarm.waitFor({ timeout: 60_000 })
+    expect(await alarm.textContent()).toContain('election-safety')
+    const stopped = await state()
+    expect(stopped.stopped).toBe(true)
+    expect(stopped.violations[0]?.kind).toBe('election-safety')
+    expect(await page.locator('g[data-testid^="node-"][data-role=leader]').count()).toBe(2)
+    // Going back to just before it clears the alarm (the past had no violation).
+    await page.locator('[data-testid=safety-rewind]').click()
+    await page.locator('[data-testid=safety-ok]').waitFor()
+  })
+
+  it('speaks Chinese after the language switch, and keeps it', async () => {
+    await page.locator('[data-testid=language]').selectOption('zh')
+    await page.locator('[data-testid=nav-sim]', { hasText: '模拟' }).waitFor()
+    await page.locator('[data-testid=tab-network]', { hasText: '网络' }).waitFor()
+    // Server-sent texts come in both languages; the event list shows the Chinese half.
+    await page.locator('[data-testid=play]').click()
+    await waitFor('a Chinese event text', async () => /[\u4e00-\u9fff]/.test((await page.locator('[data-testid=events] .event-text').last().textContent()) ?? ''))
+    await page.reload()
+    await page.locator('[data-testid=nav-sim]', { hasText: '模拟' }).waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=language]').selectOption('en')
+    await page.locator('[data-testid=nav-sim]', { hasText: 'Simulation' }).waitFor()
+  })
+
   it('has had no errors in the page', () => {
     expect(pageErrors.errors).toEqual([])
   })

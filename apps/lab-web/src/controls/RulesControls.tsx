@@ -1,20 +1,39 @@
+import { useState } from 'react'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
 import { unsafeRuleNames, type UnsafeRuleName } from '../protocol'
+
+interface Rules {
+  preVote?: boolean
+  checkQuorum?: boolean
+  unsafe?: UnsafeRuleName | null
+}
 
 /** Pre-vote, check-quorum, and one of the simulator's unsafe rules, switched at run time. */
 export function RulesControls() {
   const { snapshot, send } = useSession()
   const { t } = useI18n()
   const settings = snapshot.state.settings
-  const preVote = settings['preVote'] !== false
-  const checkQuorum = settings['checkQuorum'] !== false
-  const unsafe = typeof settings['unsafe'] === 'string' ? (settings['unsafe'] as UnsafeRuleName) : null
+  // Shown as chosen at once; the server's state takes over when it answers (or on refusal).
+  const [draft, setDraft] = useState<Rules>({})
+  const preVote = draft.preVote ?? settings['preVote'] !== false
+  const checkQuorum = draft.checkQuorum ?? settings['checkQuorum'] !== false
+  const unsafe = draft.unsafe !== undefined ? draft.unsafe : typeof settings['unsafe'] === 'string' ? (settings['unsafe'] as UnsafeRuleName) : null
   const disabled = snapshot.state.kind === 'live'
+  const change = (rules: Rules) => {
+    setDraft((current) => ({ ...current, ...rules }))
+    void send({ type: 'settings', ...rules }).finally(() =>
+      setDraft((current) => {
+        const next = { ...current }
+        for (const key of Object.keys(rules) as (keyof Rules)[]) delete next[key]
+        return next
+      }),
+    )
+  }
   return (
     <div className="panel-body" data-testid="rules-controls">
       <label className="toggle">
-        <input type="checkbox" checked={preVote} disabled={disabled} data-testid="prevote" onChange={(event) => void send({ type: 'settings', preVote: event.currentTarget.checked })} />
+        <input type="checkbox" checked={preVote} disabled={disabled} data-testid="prevote" onChange={(event) => change({ preVote: event.currentTarget.checked })} />
         <span>
           <strong>{t('rules.preVote')}</strong>
           <small>{t('rules.preVoteHint')}</small>
@@ -26,7 +45,7 @@ export function RulesControls() {
           checked={checkQuorum}
           disabled={disabled}
           data-testid="checkquorum"
-          onChange={(event) => void send({ type: 'settings', checkQuorum: event.currentTarget.checked })}
+          onChange={(event) => change({ checkQuorum: event.currentTarget.checked })}
         />
         <span>
           <strong>{t('rules.checkQuorum')}</strong>
@@ -42,7 +61,7 @@ export function RulesControls() {
           data-testid="unsafe"
           onChange={(event) => {
             const value = event.currentTarget.value
-            void send({ type: 'settings', unsafe: value === '' ? null : (value as UnsafeRuleName) })
+            change({ unsafe: value === '' ? null : (value as UnsafeRuleName) })
           }}
         >
           <option value="">{t('rules.safe')}</option>

@@ -81,7 +81,7 @@ export function RunControls() {
         </label>
         <label>
           {t('run.timeout')}
-          <input type="number" min={20} max={10000} step={10} value={timeout} onChange={(event) => setTimeoutBase(event.currentTarget.value)} />
+          <input type="number" min={20} max={10000} step={10} value={timeout} data-testid="new-timeout" onChange={(event) => setTimeoutBase(event.currentTarget.value)} />
         </label>
         <label>
           {t('run.snapshotEvery')}
