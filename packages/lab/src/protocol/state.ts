@@ -34,6 +34,8 @@ export interface NodeView {
   readonly voter: boolean
   /** Whether it is in the cluster's configuration at all (a removed node stays visible). */
   readonly member: boolean
+  /** Left the cluster for good (its removal committed, or its addition was lost). */
+  readonly retired?: boolean
   readonly electionElapsedMs: number
   readonly electionTimeoutMs: number
   readonly commitIndex: number

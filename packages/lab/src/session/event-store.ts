@@ -56,14 +56,23 @@ export class EventStore {
     return this.#events.slice(start, start + limit)
   }
 
-  /** Forgets every event after `seq` (the run was rewound and changed course there). */
-  truncateAfter(seq: number): void {
-    if (seq >= this.last) return
+  /**
+   * Forgets every event after `seq` (the run was rewound and changed course there). Returns a
+   * function that puts them back, for a change of course that was then refused.
+   */
+  truncateAfter(seq: number): () => void {
+    if (seq >= this.last) return () => {}
+    const events = this.#events
+    const first = this.#first
     if (seq < this.#first) {
       this.#events = []
       this.#first = seq + 1
-      return
+    } else {
+      this.#events = events.slice(0, seq - this.#first + 1)
     }
-    this.#events.length = seq - this.#first + 1
+    return () => {
+      this.#events = events
+      this.#first = first
+    }
   }
 }

@@ -406,18 +406,43 @@ export class LabSession {
           `the logs hold ${longest} entries, this session's limit; turn on snapshots (snapshotEvery) to compact them`,
         )
     }
-    if (this.#cursor < this.#commands.length) {
+    let undoTruncation = (): void => {}
+    // Behind the end of the run (after a seek back), a command starts a new course from here.
+    const truncated =
+      this.#cursor < this.#commands.length || this.#events.last > world.eventSeq || this.#horizon > world.now
+    const stamp = world.stamp
+    if (truncated) {
       // A new course from here: the recorded future, and what was seen of it, is dropped.
-      this.#commands.length = this.#cursor
-      this.#events.truncateAfter(world.eventSeq)
+      const future = this.#commands.splice(this.#cursor)
+      const restoreEvents = this.#events.truncateAfter(world.eventSeq)
+      const horizon = this.#horizon
       this.#horizon = world.now
-      this.#parked.dropAfter(world.stamp, this.#cursor)
-      this.#builder = undefined
-      if (this.#scenario !== undefined) this.#freePlay = true
+      undoTruncation = () => {
+        this.#commands.push(...future)
+        restoreEvents()
+        this.#horizon = horizon
+      }
     }
-    this.#commands.push({ at: world.stamp, command })
+    const before = world.eventSeq
+    this.#commands.push({ at: stamp, command })
     this.#cursor++
-    world.apply(command)
+    try {
+      world.apply(command)
+    } catch (error) {
+      // Refused, and nothing happened: nothing is recorded, and the future stays.
+      if (error instanceof CommandRefused && world.eventSeq === before) {
+        this.#commands.pop()
+        this.#cursor--
+        undoTruncation()
+      }
+      throw error
+    }
+    // Parked worlds past this point (or that applied dropped commands) show another run.
+    this.#parked.dropAfter(stamp, this.#cursor - 1)
+    if (truncated) {
+      this.#builder = undefined
+      if (this.#scenario !== undefined && this.#commands.length > 0) this.#freePlay = true
+    }
   }
 
   #freePlay = false

@@ -44,8 +44,11 @@ export type EventSink = (seq: number, make: () => LabEvent) => void
 
 interface TrackedMessage {
   /** Built when first shown: most messages arrive before any frame shows them. */
-  view: Omit<MessageView, 'summary'> & { summary?: string }
+  view: Omit<MessageView, 'summary' | 'dropped' | 'dropReason'> & { summary?: string }
   readonly message: Message
+  /** When it was (or will be, for a message to a node that is down) lost, and why. */
+  lostAt?: number
+  lossReason?: string
 }
 
 interface TrackedClientOp {
@@ -92,7 +95,6 @@ export class SimWorld {
   readonly #latencyMax: number
   /** Lost messages still shown (briefly, so the page can draw them falling). */
   readonly #lostIds = new Set<number>()
-  #downNodes = 0
 
   constructor(settings: Settings, seed: number, sink: EventSink) {
     this.settings = settings
@@ -119,6 +121,23 @@ export class SimWorld {
       raftEvent: (event) => this.#onRaftEvent(event),
       commandApplied: (node, _index, command, result) => this.#applied(node, command, result),
       nodeCrashed: (node) => this.#nodeCrashed(node),
+      memberAdded: (node) =>
+        this.#emit(() => ({
+          type: 'member.added',
+          node,
+          text: {
+            en: `${node} started with an empty disk and joins as a learner; it becomes a voter once it has caught up (§4.2.1)`,
+            zh: `${node} 以空磁盘启动，作为学习者加入；追上日志后成为投票成员（§4.2.1）`,
+          },
+          data: {},
+        })),
+      nodeRetired: (node, reason) =>
+        this.#emit(() => ({
+          type: 'member.retired',
+          node,
+          text: { en: `${node} left the cluster for good: ${reason}`, zh: `${node} 永久离开了集群：${reason}` },
+          data: { reason },
+        })),
     })
     this.#checkViolations()
   }
@@ -206,9 +225,7 @@ export class SimWorld {
 
   #afterSteps(): void {
     this.#checkViolations()
-    if (this.#downNodes > 0) this.#sweepUndeliverable()
     if (this.#lostIds.size > 64) this.#pruneLost()
-    if (this.#clientOps.length > 0) this.#expireClientOps()
   }
 
   // ================================================================== commands
@@ -235,6 +252,8 @@ export class SimWorld {
           throw new CommandRefused('conflict', `${command.node} is already down`)
         return
       case 'restart':
+        if (this.cluster.allIds.includes(command.node) && this.cluster.isRetired(command.node))
+          throw new CommandRefused('conflict', `${command.node} left the cluster for good and cannot restart`)
         known(command.node)
         if (this.cluster.isUp(command.node))
           throw new CommandRefused('conflict', `${command.node} is running`)
@@ -273,16 +292,38 @@ export class SimWorld {
         return
       case 'heal':
       case 'workload':
-        return
-      case 'timeout':
-      case 'addMember':
-      case 'removeMember':
-      case 'transfer':
       case 'settings':
-        throw new CommandRefused(
-          'unsupported',
-          `${command.type} needs the simulator's interactive API, which this build does not have yet`,
-        )
+        return
+      case 'timeout': {
+        known(command.node)
+        const ticks = command.electionTimeoutMs / labTickMs
+        if (!Number.isInteger(ticks))
+          throw new CommandRefused('bad_request', `electionTimeoutMs must be a multiple of ${labTickMs} ms (one tick)`)
+        if (command.electionTimeoutMs <= this.settings.heartbeatMs)
+          throw new CommandRefused(
+            'bad_request',
+            `the election timeout must be longer than the heartbeat interval (${this.settings.heartbeatMs} ms)`,
+          )
+        return
+      }
+      case 'addMember':
+        if (command.node !== undefined && this.cluster.allIds.includes(command.node))
+          throw new CommandRefused('conflict', `${command.node} was a node of this cluster already; ids are not reused`)
+        if (this.cluster.leader() === undefined)
+          throw new CommandRefused('conflict', 'there is no leader to propose the change to')
+        return
+      case 'removeMember':
+        known(command.node)
+        if (this.cluster.leader() === undefined)
+          throw new CommandRefused('conflict', 'there is no leader to propose the change to')
+        return
+      case 'transfer':
+        known(command.to)
+        if (this.cluster.leader() === undefined)
+          throw new CommandRefused('conflict', 'there is no leader to transfer from')
+        if (this.cluster.leader() === command.to)
+          throw new CommandRefused('conflict', `${command.to} is the leader already`)
+        return
     }
   }
 
@@ -290,15 +331,17 @@ export class SimWorld {
   apply(command: WorldCommand): void {
     this.check(command)
     const text = narrateUserCommand(command)
-    this.#emit(() => ({ type: `command.${command.type}`, text, data: { command } }))
+    const announce = (): void => this.#emit(() => ({ type: `command.${command.type}`, text, data: { command } }))
+    // Commands the cluster may still turn down are told once it took them: a refusal changes
+    // nothing, not even the event list.
+    const refusable = ['timeout', 'addMember', 'removeMember', 'transfer', 'settings'].includes(command.type)
+    if (!refusable) announce()
     switch (command.type) {
       case 'crash':
         this.#fault(() => this.cluster.crash(command.node))
-        this.#downNodes = this.cluster.ids.filter((id) => !this.cluster.isUp(id)).length
         break
       case 'restart':
         this.#fault(() => this.cluster.restart(command.node))
-        this.#downNodes = this.cluster.ids.filter((id) => !this.cluster.isUp(id)).length
         break
       case 'partition':
         this.#fault(() => this.cluster.partition(command.groups))
@@ -325,9 +368,31 @@ export class SimWorld {
       case 'workload':
         this.#setWorkload(command.writesPerSecond, command.keys)
         break
-      default:
+      case 'timeout': {
+        const ticks = command.electionTimeoutMs / labTickMs
+        refuseUnless(this.cluster.setElectionTimeout(command.node, ticks, 2 * ticks - 1))
+        break
+      }
+      case 'addMember':
+        refuseUnless(this.cluster.addMember(command.node), 'conflict')
+        break
+      case 'removeMember':
+        refuseUnless(this.cluster.removeMember(command.node), 'conflict')
+        break
+      case 'transfer':
+        refuseUnless(this.cluster.transferLeadership(command.to), 'conflict')
+        break
+      case 'settings':
+        refuseUnless(
+          this.cluster.setTuning({
+            ...(command.preVote === undefined ? {} : { preVote: command.preVote }),
+            ...(command.checkQuorum === undefined ? {} : { checkQuorum: command.checkQuorum }),
+            ...(command.unsafe === undefined ? {} : { unsafe: command.unsafe }),
+          }),
+        )
         break
     }
+    if (refusable) announce()
     this.#checkViolations()
   }
 
@@ -374,6 +439,34 @@ export class SimWorld {
     }
     this.#clientOps.push(tracked)
     if (this.#clientOps.length > maxClientsShown) this.#clientOps.shift()
+    this.#scheduleClientTimeout(tracked)
+    if (command.op === 'get') {
+      // A linearizable read through ReadIndex (§6.4): no log entry, a heartbeat round instead.
+      const started = this.cluster.read(via, command.key, (outcome) => {
+        if (tracked.view.status !== 'pending') return
+        if (outcome.ok)
+          this.#finishClient(
+            tracked,
+            'ok',
+            outcome.value === null
+              ? `absent (read index ${outcome.index})`
+              : `"${outcome.value}" (revision ${outcome.revision}, read index ${outcome.index})`,
+          )
+        else this.#finishClient(tracked, 'failed', `read refused by ${outcome.node}: ${outcome.reason}`)
+      })
+      if (!started.ok) this.#finishClient(tracked, 'failed', `${via} is down`)
+      else if (tracked.view.status === 'pending')
+        this.#emit(() => ({
+          type: 'client.sent',
+          node: via,
+          text: {
+            en: `client get ${command.key} at ${via}: a ReadIndex read (§6.4)`,
+            zh: `客户端在 ${via} 读取 ${command.key}：ReadIndex 读（§6.4）`,
+          },
+          data: { client: clientSeq },
+        }))
+      return
+    }
     const result = this.cluster.propose(via, kv)
     if (!result.ok) {
       const reason =
@@ -413,16 +506,18 @@ export class SimWorld {
   }
 
   #nodeCrashed(node: NodeId): void {
+    this.#targetDown(node)
     for (const op of this.#clientOps)
       if (op.view.status === 'pending' && op.view.via === node)
         this.#finishClient(op, 'indeterminate', `${node} crashed before answering`)
   }
 
-  #expireClientOps(): void {
-    const now = this.cluster.now
-    for (const op of this.#clientOps)
-      if (op.view.status === 'pending' && now - op.view.sentAt > clientTimeoutMs)
+  /** Gives up on a client operation after a while, as a simulator event (so replays agree). */
+  #scheduleClientTimeout(op: TrackedClientOp): void {
+    this.cluster.schedule(clientTimeoutMs, () => {
+      if (op.view.status === 'pending')
         this.#finishClient(op, 'indeterminate', `no answer within ${clientTimeoutMs / 1000} s`)
+    })
   }
 
   #finishClient(op: TrackedClientOp, status: ClientOpView['status'], result: string): void {
@@ -512,15 +607,7 @@ export class SimWorld {
     if (id !== undefined) {
       this.#forget(message, id)
       const tracked = this.#inFlight.get(id)
-      if (tracked !== undefined) {
-        tracked.view = {
-          ...tracked.view,
-          dropped: true,
-          dropReason: reason,
-          deliverAt: this.cluster.now,
-        }
-        this.#lostIds.add(id)
-      }
+      if (tracked !== undefined) this.#markLost(id, tracked, this.cluster.now, reason)
     }
     this.#visible = true
     if (isNotableLoss(message, reason)) {
@@ -534,13 +621,21 @@ export class SimWorld {
     }
   }
 
-  /** Messages whose target was down when they arrived are lost (the core never saw them). */
-  #sweepUndeliverable(): void {
-    const now = this.cluster.now
-    for (const tracked of this.#inFlight.values()) {
-      if (tracked.view.dropped === true || tracked.view.deliverAt > now) continue
-      if (!this.cluster.isUp(tracked.view.to)) this.#lost(tracked.message, 'node-down')
-    }
+  #markLost(id: number, tracked: TrackedMessage, at: number, reason: string): void {
+    tracked.lostAt = at
+    tracked.lossReason = reason
+    this.#lostIds.add(id)
+  }
+
+  /**
+   * A node went down: what is on its way to it will be lost on arrival (the core never sees
+   * it). Shown as lost from its expected arrival on. Decided here, when the crash happens, so
+   * the picture depends only on the run, never on how often it is looked at.
+   */
+  #targetDown(node: NodeId): void {
+    for (const [id, tracked] of this.#inFlight)
+      if (tracked.view.to === node && tracked.lostAt === undefined)
+        this.#markLost(id, tracked, Math.max(this.cluster.now, tracked.view.deliverAt), 'node-down')
   }
 
   /** A fault, told with what the simulator reports about it (a crash's torn write, say). */
@@ -614,7 +709,7 @@ export class SimWorld {
     if (ids === undefined) this.#idsByMessage.set(message, [id])
     else ids.push(id)
     const link = this.#links.get(`${message.from}>${message.to}`)
-    this.#inFlight.set(id, {
+    const tracked: TrackedMessage = {
       message,
       view: {
         id,
@@ -625,7 +720,10 @@ export class SimWorld {
         sentAt: this.cluster.now,
         deliverAt: this.cluster.now + this.#latencyMax + (link?.delayMs ?? 0),
       },
-    })
+    }
+    this.#inFlight.set(id, tracked)
+    if (this.cluster.allIds.includes(message.to) && !this.cluster.isUp(message.to))
+      this.#markLost(id, tracked, tracked.view.deliverAt, 'node-down')
   }
 
   #forget(message: Message, id: number): void {
@@ -656,7 +754,7 @@ export class SimWorld {
 
   /** What the page draws of each node; `logTail` bounds the entries shown (Infinity: all). */
   nodes(logTail: number): NodeView[] {
-    return this.cluster.ids.map((id) => this.node(id, logTail))
+    return this.cluster.allIds.map((id) => this.node(id, logTail))
   }
 
   node(id: NodeId, logTail: number): NodeView {
@@ -679,8 +777,9 @@ export class SimWorld {
         role: 'follower',
         term: persisted.hardState.term,
         ...(persisted.hardState.vote === undefined ? {} : { votedFor: persisted.hardState.vote }),
-        voter: voters.includes(id),
-        member: voters.includes(id),
+        voter: voters.includes(id) && !cluster.isRetired(id),
+        member: voters.includes(id) && !cluster.isRetired(id),
+        ...(cluster.isRetired(id) ? { retired: true } : {}),
         electionElapsedMs: 0,
         electionTimeoutMs: 0,
         commitIndex: persisted.hardState.commit,
@@ -748,24 +847,30 @@ export class SimWorld {
     }
   }
 
+  /** Lets go of lost messages that are no longer shown (nor ever will be). */
   #pruneLost(): void {
     const now = this.cluster.now
     for (const id of this.#lostIds) {
       const tracked = this.#inFlight.get(id)
-      if (tracked === undefined || now - tracked.view.deliverAt > droppedVisibleMs) {
+      if (tracked === undefined || now - tracked.lostAt! > droppedVisibleMs) {
+        if (tracked !== undefined) this.#forget(tracked.message, id)
         this.#inFlight.delete(id)
         this.#lostIds.delete(id)
       }
     }
   }
 
+  /** Messages on the wire now, and those lost in the last moments (a pure view of the run). */
   inFlight(): MessageView[] {
-    this.#pruneLost()
+    const now = this.cluster.now
     const views: MessageView[] = []
     for (const tracked of this.#inFlight.values()) {
+      const lost = tracked.lostAt !== undefined && tracked.lostAt <= now
+      if (lost && now - tracked.lostAt! > droppedVisibleMs) continue
       if (tracked.view.summary === undefined)
         tracked.view = { ...tracked.view, summary: summarizeMessage(tracked.message) }
-      views.push(tracked.view as MessageView)
+      const view = tracked.view as MessageView
+      views.push(lost ? { ...view, deliverAt: tracked.lostAt!, dropped: true, dropReason: tracked.lossReason! } : view)
     }
     return views.length > maxInFlightShown ? views.slice(-maxInFlightShown) : views
   }
@@ -803,6 +908,11 @@ export class SimWorld {
   note(type: string, text: Bilingual, data: Record<string, unknown> = {}): void {
     this.#emit(() => ({ type, text, data }))
   }
+}
+
+/** Turns the cluster's refusal (which changed nothing) into the command's error. */
+function refuseUnless(result: { readonly ok: boolean; readonly error?: string }, code = 'bad_request'): void {
+  if (!result.ok) throw new CommandRefused(code, `the cluster refused: ${result.error ?? 'no reason given'}`)
 }
 
 function describeResult(result: KvResult): string {
