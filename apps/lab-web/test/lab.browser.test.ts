@@ -174,37 +174,44 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.keyboard.press('ArrowRight')
     await page.locator('[data-testid=new-seed]').fill('1')
     await page.locator('[data-testid=new-timeout]').fill('1000')
+    await page.locator('[data-testid=new-paused]').check()
     const before = await sessionId()
     await page.locator('[data-testid=new-run]').click()
     await waitFor('the new session', async () => (await sessionId()) !== before)
     expect(await page.locator('g[data-testid^="node-"]').count()).toBe(3)
-    await page.locator('[data-testid=pause]').click()
+    expect((await state()).time).toBe(0)
     // Rules: no pre-vote, no check-quorum, and a restarting node forgets its vote.
     await page.locator('[data-testid=tab-rules]').click()
     await page.locator('[data-testid=prevote]').uncheck()
     await page.locator('[data-testid=checkquorum]').uncheck()
     await page.locator('[data-testid=unsafe]').selectOption('forget-vote')
     await waitFor('the rules on the server', async () => {
-      const settings = (await state()).settings
-      return settings['preVote'] === false && settings['checkQuorum'] === false && settings['unsafe'] === 'forget-vote'
+      const rules = Object.assign({}, ...((await state()).recipe?.commands ?? []).filter((e) => e.command.type === 'settings').map((e) => e.command))
+      return rules.preVote === false && rules.checkQuorum === false && rules.unsafe === 'forget-vote'
     })
     await page.locator('.unsafe-on').waitFor()
     // n1 and n2 cannot hear each other; n3 hears both.
     await page.locator('[data-testid=link-n1-n2] .link-hit').click({ force: true })
     await page.locator('[data-testid=cut-both]').click()
     await page.locator('[data-testid=link-n1-n2][data-cut=both]').waitFor()
-    // n1 wins term 1 with n3's vote.
+    // n1 wins term 1 with n3's vote: step event by event until it leads.
     await page.locator('g[data-testid="node-n1"]').click()
     await page.locator('[data-testid=campaign]').click()
-    await page.locator('[data-testid=play]').click()
-    await page.locator('g[data-testid="node-n1"][data-role=leader]').waitFor({ timeout: 60_000 })
-    await page.locator('[data-testid=pause]').click()
-    // n3 crashes and restarts, forgetting its vote; n2 asks it for term 1 too.
+    await waitFor('the campaign on the server', async () => (await state()).recipe?.commands.some((e) => e.command.type === 'campaign'))
+    for (let i = 0; i < 100 && (await state()).nodes[0]!.role !== 'leader'; i++) {
+      const seq = (await state()).eventSeq
+      await page.locator('[data-testid=step]').click()
+      await waitFor('a step', async () => (await state()).eventSeq > seq)
+    }
+    await page.locator('g[data-testid="node-n1"][data-role=leader]').waitFor()
+    // At once, before n1's first append reaches it, n3 crashes and restarts, forgetting its
+    // vote; n2 (still in term 0) asks it for term 1 too.
     await page.locator('g[data-testid="node-n3"]').click()
     await page.locator('[data-testid=crash]').click()
     await page.locator('[data-testid=restart]').click()
     await page.locator('g[data-testid="node-n2"]').click()
     await page.locator('[data-testid=campaign]').click()
+    await waitFor('the second campaign on the server', async () => (await state()).recipe?.commands.filter((e) => e.command.type === 'campaign').length === 2)
     await page.locator('[data-testid=play]').click()
     const alarm = page.locator('[data-testid=safety-alarm]')
     await alarm.waitFor({ timeout: 60_000 })

@@ -1,7 +1,7 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
-import { unsafeRuleNames, type UnsafeRuleName } from '../protocol'
+import { unsafeRuleNames, type State, type UnsafeRuleName } from '../protocol'
 
 interface Rules {
   preVote?: boolean
@@ -9,27 +9,53 @@ interface Rules {
   unsafe?: UnsafeRuleName | null
 }
 
+/**
+ * The rules in force at the state's moment: the run's settings, changed by every `settings`
+ * command recorded up to now (`state.settings` holds the run's starting settings).
+ */
+export function effectiveRules(state: State): Required<Rules> {
+  const settings = state.settings
+  const rules: Required<Rules> = {
+    preVote: settings['preVote'] !== false,
+    checkQuorum: settings['checkQuorum'] !== false,
+    unsafe: typeof settings['unsafe'] === 'string' ? (settings['unsafe'] as UnsafeRuleName) : null,
+  }
+  const applied = (state.recipe?.commands.length ?? 0) - state.futureCommands
+  for (const entry of state.recipe?.commands.slice(0, Math.max(0, applied)) ?? []) {
+    const command = entry.command
+    if (command.type !== 'settings') continue
+    if (command.preVote !== undefined) rules.preVote = command.preVote
+    if (command.checkQuorum !== undefined) rules.checkQuorum = command.checkQuorum
+    if (command.unsafe !== undefined) rules.unsafe = command.unsafe
+  }
+  return rules
+}
+
 /** Pre-vote, check-quorum, and one of the simulator's unsafe rules, switched at run time. */
 export function RulesControls() {
   const { snapshot, send } = useSession()
   const { t } = useI18n()
-  const settings = snapshot.state.settings
   // Shown as chosen at once; the server's state takes over when it answers (or on refusal).
   const [draft, setDraft] = useState<Rules>({})
-  const preVote = draft.preVote ?? settings['preVote'] !== false
-  const checkQuorum = draft.checkQuorum ?? settings['checkQuorum'] !== false
-  const unsafe = draft.unsafe !== undefined ? draft.unsafe : typeof settings['unsafe'] === 'string' ? (settings['unsafe'] as UnsafeRuleName) : null
+  const current = effectiveRules(snapshot.state)
+  const preVote = draft.preVote ?? current.preVote
+  const checkQuorum = draft.checkQuorum ?? current.checkQuorum
+  const unsafe = draft.unsafe !== undefined ? draft.unsafe : current.unsafe
   const disabled = snapshot.state.kind === 'live'
   const change = (rules: Rules) => {
-    setDraft((current) => ({ ...current, ...rules }))
-    void send({ type: 'settings', ...rules }).finally(() =>
-      setDraft((current) => {
-        const next = { ...current }
-        for (const key of Object.keys(rules) as (keyof Rules)[]) delete next[key]
-        return next
-      }),
-    )
+    setDraft((draft) => ({ ...draft, ...rules }))
+    void send({ type: 'settings', ...rules }).then((ok) => {
+      // Refused: show the rules as they are. Applied: the draft stays until the state shows it.
+      if (!ok) setDraft({})
+    })
   }
+  useEffect(() => {
+    setDraft((draft) => {
+      const next = { ...draft }
+      for (const key of Object.keys(draft) as (keyof Rules)[]) if (draft[key] === current[key]) delete next[key]
+      return Object.keys(next).length === Object.keys(draft).length ? draft : next
+    })
+  }, [current.preVote, current.checkQuorum, current.unsafe])
   return (
     <div className="panel-body" data-testid="rules-controls">
       <label className="toggle">

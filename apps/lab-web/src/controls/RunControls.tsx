@@ -19,6 +19,7 @@ export function RunControls() {
   const [seed, setSeed] = useState('')
   const [timeout, setTimeoutBase] = useState(String(state.settings['electionTimeoutMs'] ?? 150))
   const [snapshotEvery, setSnapshotEvery] = useState(String(state.settings['snapshotEvery'] ?? 0))
+  const [paused, setPaused] = useState(false)
   const [link, setLink] = useState<string | null>(null)
   const [name, setName] = useState('')
   const fileInput = useRef<HTMLInputElement>(null)
@@ -67,6 +68,7 @@ export function RunControls() {
             ...(seed.trim() !== '' ? { seed: Number(seed) } : {}),
             electionTimeoutMs: Number(timeout),
             snapshotEvery: Number(snapshotEvery),
+            playing: !paused,
           })
         }}
       >
@@ -86,6 +88,10 @@ export function RunControls() {
         <label>
           {t('run.snapshotEvery')}
           <input type="number" min={0} max={100000} value={snapshotEvery} onChange={(event) => setSnapshotEvery(event.currentTarget.value)} />
+        </label>
+        <label className="inline-check">
+          <input type="checkbox" checked={paused} data-testid="new-paused" onChange={(event) => setPaused(event.currentTarget.checked)} />
+          {t('run.startPaused')}
         </label>
         <button type="submit" className="btn btn-primary" data-testid="new-run">
           {t('run.create')}
