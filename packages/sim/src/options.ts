@@ -87,6 +87,8 @@ export interface SeedResult {
     readonly ok: number
     readonly failed: number
     readonly indeterminate: number
+    /** Writes re-sent with the same sequence number (applied once, thesis §6.3). */
+    readonly retried: number
   }
   readonly faultsInjected: number
   /**

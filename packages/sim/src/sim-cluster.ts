@@ -67,6 +67,12 @@ export interface SimClusterOptions {
   readonly network?: Partial<NetworkOptions>
   /** A safety rule to switch off on purpose (see `unsafeRules`). */
   readonly unsafe?: UnsafeRule | undefined
+  /**
+   * A member whose removal committed is stopped for good (retired) 0..this many ms later
+   * (default 0: at once). Until then it runs on, as a removed server does until its operator
+   * shuts it down.
+   */
+  readonly retireDelayMsMax?: number
   /** What each node's disk holds at the start, by node id (empty disks otherwise). */
   readonly persisted?: Readonly<Record<NodeId, PersistedState>>
   /** Stop at the first safety violation (default true); an exception in the core always stops. */
@@ -205,6 +211,8 @@ export class SimCluster implements SimNodeHost {
   readonly #everMember = new Set<NodeId>()
   #housekeepingScheduled = false
   #retireScheduled = false
+  readonly #retiring = new Set<NodeId>()
+  readonly #retireRandom: PRNG
   readonly #reads = new Map<number, PendingRead>()
   #nextReadId = 1
   #now = 0
@@ -221,6 +229,7 @@ export class SimCluster implements SimNodeHost {
     this.#options = options
     this.#tickMs = options.tickMs ?? defaults.tickMs
     this.random = new PRNG(options.seed)
+    this.#retireRandom = this.random.fork('retire')
     this.#preVote = options.preVote ?? true
     this.#checkQuorum = options.checkQuorum ?? true
     this.#unsafe = options.unsafe
@@ -692,9 +701,16 @@ export class SimCluster implements SimNodeHost {
       this.#retireScheduled = false
       const committed = this.#checker.committedConfig
       for (const node of this.#nodes) {
-        if (node.retired || !this.#everMember.has(node.id)) continue
-        if (!committed.voters.includes(node.id) && !committed.learners.includes(node.id))
-          this.#retire(node, 'its removal from the configuration was committed')
+        if (node.retired || this.#retiring.has(node.id) || !this.#everMember.has(node.id)) continue
+        if (committed.voters.includes(node.id) || committed.learners.includes(node.id)) continue
+        // An operator shuts a removed server down some time after its removal; until then it
+        // runs, and may still campaign or vote on an old configuration.
+        this.#retiring.add(node.id)
+        const delayMs = this.#retireRandom.nextInt((this.#options.retireDelayMsMax ?? 0) + 1)
+        this.schedule(delayMs, () => {
+          this.#retiring.delete(node.id)
+          if (!node.retired) this.#retire(node, 'its removal from the configuration was committed')
+        })
       }
     })
   }
