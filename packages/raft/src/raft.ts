@@ -901,6 +901,14 @@ export class Raft {
   #commitTo(index: LogIndex, rule: string): void {
     const from = this.log.committed
     if (!this.log.commitTo(index)) return
+    this.#emitEvent(() => ({
+      type: 'committed',
+      node: this.id,
+      term: this.#term,
+      from,
+      to: index,
+      rule,
+    }))
     if (this.#role === 'leader') {
       for (let i = from + 1; i <= index; i++) {
         const entry = this.log.entryAt(i)
@@ -912,14 +920,6 @@ export class Raft {
       this.#releaseReadsWaitingForCommit()
       this.#afterConfigCommitted()
     }
-    this.#emitEvent(() => ({
-      type: 'committed',
-      node: this.id,
-      term: this.#term,
-      from,
-      to: index,
-      rule,
-    }))
   }
 
   // ===================================================================== proposals
