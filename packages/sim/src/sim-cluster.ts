@@ -517,12 +517,13 @@ export class SimCluster implements SimNodeHost {
     this.#crashes++
   }
 
-  #stop(node: SimNode): void {
+  /** Stops a node (a crash, or a retirement: then the trace has a `retire` record instead). */
+  #stop(node: SimNode, retiring = false): void {
     const write: CrashedWrite = node.crash(
       this.#options.tornWriteProbability ?? defaults.tornWriteProbability,
     )
     this.#checker.nodeCrashed(node.index)
-    this.#trace({ type: 'crash', node: node.id, write })
+    if (!retiring) this.#trace({ type: 'crash', node: node.id, write })
     this.#failReadsAt(node)
     for (const observer of this.#observers) observer.nodeCrashed?.(node.id)
   }
@@ -763,7 +764,7 @@ export class SimCluster implements SimNodeHost {
   }
 
   #retire(node: SimNode, reason: string): void {
-    if (node.up) this.#stop(node)
+    if (node.up) this.#stop(node, true)
     node.retire()
     this.#ids = this.#ids.filter((id) => id !== node.id)
     this.#trace({ type: 'retire', node: node.id, reason })
