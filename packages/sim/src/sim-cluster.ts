@@ -130,9 +130,10 @@ export type ClusterReadOutcome =
       readonly leaderId: NodeId | undefined
     }
 
-/** The outcome of starting a read: its id, or `down` when the node asked is not running. */
+/** The outcome of starting a read: its id, or why it could not start. */
 export type ClusterReadStart =
-  { readonly ok: true; readonly requestId: number } | { readonly ok: false; readonly error: 'down' }
+  | { readonly ok: true; readonly requestId: number }
+  | { readonly ok: false; readonly error: 'down' | 'unknown-node' }
 
 /** Settings that can be switched while the cluster runs (see `setTuning`). */
 export interface ClusterTuning {
@@ -781,7 +782,8 @@ export class SimCluster implements SimNodeHost {
    * rule `stale-read` the read is answered at once from `via`'s state machine instead.
    */
   read(via: NodeId, key: string, done?: (outcome: ClusterReadOutcome) => void): ClusterReadStart {
-    const node = this.#node(via)
+    const node = this.#byId.get(via)
+    if (node === undefined) return { ok: false, error: 'unknown-node' }
     if (!node.up) return { ok: false, error: 'down' }
     const requestId = this.#nextReadId++
     this.#reads.set(requestId, { node, key, done })
@@ -856,7 +858,8 @@ export class SimCluster implements SimNodeHost {
    * lasts across restarts. Invalid values are refused and change nothing.
    */
   setElectionTimeout(id: NodeId, ticksMin?: number, ticksMax?: number): ReloadResult {
-    const node = this.#node(id)
+    const node = this.#byId.get(id)
+    if (node === undefined) return { ok: false, error: `unknown node ${id}` }
     const base = this.#options.electionTimeoutTicks ?? defaults.electionTimeoutTicks
     const timing = {
       electionTimeoutTicks: ticksMin ?? base,
