@@ -25,7 +25,7 @@ Examples:
   raftkit sim --nodes 5 --seeds 1..200 --faults all --unsafe two-voter-changes
 
 Unsafe rules: commit-old-term, forget-vote, stale-read, two-voter-changes,
-config-before-term-commit.
+config-before-term-commit, no-sessions.
 
 Exit status: 0 when every seed passed every check, 1 when any seed found a violation
 (its replay command is printed), 2 for a usage error.`

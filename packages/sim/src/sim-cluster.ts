@@ -4,6 +4,7 @@ import {
   type KvCommand,
   type KvResult,
   type KvStateMachine,
+  type KvStateMachineOptions,
 } from '@raftkit/kv'
 import {
   InvariantViolation,
@@ -797,6 +798,10 @@ export class SimCluster implements SimNodeHost {
     })
     this.#afterStep()
     return { ok: true, requestId }
+  }
+
+  stateMachineOptions(): KvStateMachineOptions {
+    return { unsafeIgnoreSessions: this.#unsafe === 'no-sessions' }
   }
 
   readReady(node: SimNode, requestId: number, index: number): void {

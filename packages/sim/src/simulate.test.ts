@@ -90,6 +90,7 @@ describe('simulate', () => {
   test.each([
     ['two-voter-changes', [16, 17, 22, 24]],
     ['config-before-term-commit', [53]],
+    ['no-sessions', [11, 17]],
   ] as const)('--unsafe %s: pinned seeds of a 200-seed sweep catch it', (rule, seeds) => {
     for (const seed of seeds) {
       const result = simulate({ seed, nodes: 5, steps: 20_000, faults: faultKinds, unsafe: rule })
