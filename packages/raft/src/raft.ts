@@ -480,6 +480,7 @@ export class Raft {
     this.#transferTarget = undefined
     this.#progress = new Map()
     for (const member of members(this.#configs.latest)) this.#addProgress(member)
+    for (const member of members(this.#configs.at(this.log.committed))) this.#addProgress(member)
     this.#emitRole(from, 'won the votes of a majority (§5.2)')
     // A new leader commits entries of earlier terms only by committing one of its own (§5.4.2),
     // so it appends an empty entry at once (§8).
@@ -1059,8 +1060,22 @@ export class Raft {
     }
     if (this.#role !== 'leader') return
     for (const member of members(config)) this.#addProgress(member)
+    this.#pruneProgress()
+  }
+
+  /**
+   * Stops replicating to nodes that are members neither of the latest configuration nor of the
+   * committed one. A node that an uncommitted entry removes still gets the log and, once the
+   * removal commits, one more message carrying the new commit index (this is called after each
+   * Ready's replication): it learns that it is out, and does not campaign to finish the change
+   * (§4.2.2). Only if that message is lost does it campaign, and pre-vote or the leader lease of
+   * the remaining voters keep it from disrupting them (§4.2.3).
+   */
+  #pruneProgress(): void {
+    const latest = this.#configs.latest
+    const committed = this.#configs.at(this.log.committed)
     for (const peer of [...this.#progress.keys()])
-      if (!isMember(config, peer)) this.#progress.delete(peer)
+      if (!isMember(latest, peer) && !isMember(committed, peer)) this.#progress.delete(peer)
   }
 
   /**
@@ -1314,6 +1329,7 @@ export class Raft {
         // probed); then fill the window.
         if (this.#sendAppend(peer, progress, true)) this.#fillWindow(peer, progress)
       }
+      this.#pruneProgress()
     }
     this.#replicationDue = false
     const hardState = this.#hardStateChanged() ? this.#hardState() : undefined
