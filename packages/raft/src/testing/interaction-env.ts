@@ -63,7 +63,16 @@ export class InteractionEnv {
     }
     switch (testCase.command) {
       case 'add-nodes': {
-        this.#net = new TestNetwork(positional, {
+        // add-nodes n1 n2 n3 [learners=n4,n5] [unsafe=rule,rule] [check-quorum=false] ...
+        const learners = (options.get('learners') ?? '').split(',').filter((x) => x !== '')
+        const unsafe = new Set((options.get('unsafe') ?? '').split(','))
+        this.#net = new TestNetwork([...positional, ...learners], {
+          initialConfig: { voters: positional, learners },
+          unsafe: {
+            commitOldTerm: unsafe.has('commit-old-term'),
+            multipleVoterChanges: unsafe.has('two-voter-changes'),
+            configChangeBeforeTermCommit: unsafe.has('config-before-term-commit'),
+          },
           preVote: options.get('pre-vote') !== 'false',
           checkQuorum: options.get('check-quorum') !== 'false',
           maxEntriesPerMessage: Number(options.get('max-entries') ?? 256),
