@@ -26,6 +26,11 @@ export interface AppDependencies {
    * Empty: no key is needed (a node on loopback).
    */
   readonly apiKeys?: readonly string[]
+  /**
+   * With a cluster secret, a request to add a member must carry `proof` (or come with an API key,
+   * when the node requires them): a node that does not know the secret cannot join.
+   */
+  readonly verifyJoin?: ((member: { id: string; peerAddr: string; clientUrl: string }, proof: string | undefined) => boolean) | undefined
   /** Adds routes of another replicated service (the version registry) to the same app. */
   readonly extend?: ((app: Hono) => void) | undefined
   /** Forwards a request to the leader; injected so tests can run without sockets. */
@@ -63,6 +68,8 @@ const addMemberBody = z
     peerAddr: z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/),
     clientUrl: z.string().url(),
     learner: z.boolean().optional(),
+    /** With a cluster secret: HMAC proof that the joiner knows it (see join-proof.ts). */
+    proof: z.string().max(128).optional(),
   })
   .strict()
 const transferBody = z.object({ to: z.string().min(1).optional() }).strict()
@@ -223,7 +230,15 @@ export function createApp(deps: AppDependencies): Hono {
   })
 
   app.post('/v1/cluster/members', async (c) => {
-    const body = await parseBody(c, addMemberBody)
+    const { proof, ...body } = await parseBody(c, addMemberBody)
+    const keyed = (deps.apiKeys ?? []).length > 0 // the API key guard has let it through
+    if (deps.verifyJoin !== undefined && !keyed && !deps.verifyJoin(body, proof)) {
+      return problem(
+        c,
+        'forbidden',
+        'this cluster has a secret: a member to add needs a valid proof (raftkit node --join computes it)',
+      )
+    }
     const result = await deps.cluster.addMember({ ...body, learner: body.learner ?? true })
     if (!result.ok) throw result.error
     return c.json({ added: body.id, learner: body.learner ?? true, index: result.value.index }, 201)
