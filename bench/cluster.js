@@ -127,7 +127,8 @@ export async function startRaftkit(root, extraArgs = []) {
     const response = await fetch(`${urls[0]}/v1/cluster/leader`)
     return response.ok
   })
-  for (const url of urls) await waitFor(`${url} to be ready`, async () => (await fetch(`${url}/readyz`)).ok)
+  for (const url of urls)
+    await waitFor(`${url} to be ready`, async () => (await fetch(`${url}/readyz`)).ok)
   return {
     name: 'raftkit',
     urls,
@@ -137,7 +138,11 @@ export async function startRaftkit(root, extraArgs = []) {
       body: JSON.stringify({ value }),
       ok: (status) => status === 200,
     }),
-    get: (key) => ({ method: 'GET', path: `/v1/kv/${encodeURIComponent(key)}`, ok: (status) => status === 200 }),
+    get: (key) => ({
+      method: 'GET',
+      path: `/v1/kv/${encodeURIComponent(key)}`,
+      ok: (status) => status === 200,
+    }),
     stop: () => Promise.all(processes.map((p) => p.stop())),
     describe: () => processes.map((p) => p.tail()).join('\n'),
   }
@@ -146,10 +151,15 @@ export async function startRaftkit(root, extraArgs = []) {
 function etcdAvailable() {
   if (existsSync('/usr/bin/etcd')) return true
   if (process.env.RAFTKIT_BENCH_NO_INSTALL === '1') return false
-  console.log('  installing etcd-server and etcd-client with apt-get (RAFTKIT_BENCH_NO_INSTALL=1 skips)...')
+  console.log(
+    '  installing etcd-server and etcd-client with apt-get (RAFTKIT_BENCH_NO_INSTALL=1 skips)...',
+  )
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-qq', 'etcd-server', 'etcd-client'], { env, stdio: 'ignore' })
+    spawnSync('apt-get', ['install', '-y', '-qq', 'etcd-server', 'etcd-client'], {
+      env,
+      stdio: 'ignore',
+    })
   if (install().status !== 0) {
     spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' })
     install()
@@ -279,7 +289,8 @@ export async function measure(system, kind, clients, durationMs) {
   await Promise.all(Array.from({ length: clients }, (_, i) => worker(i)))
   for (const agent of agents) agent.destroy()
   latencies.sort((a, b) => a - b)
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+  const at = (q) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
   return {
     opsPerSecond: latencies.length / (durationMs / 1000),
     p50: at(0.5),
@@ -293,7 +304,9 @@ export async function preload(system) {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 })
   const keys = Array.from({ length: keySpace }, (_, i) => `bench/${i}`)
   for (let i = 0; i < keys.length; i += 32) {
-    await Promise.all(keys.slice(i, i + 32).map((key) => send(agent, system.urls[0], system.put(key, value))))
+    await Promise.all(
+      keys.slice(i, i + 32).map((key) => send(agent, system.urls[0], system.put(key, value))),
+    )
   }
   agent.destroy()
 }
@@ -327,20 +340,32 @@ function table(kind, raftkit, etcd) {
     const row = [String(clients), fmt.ops(r), fmt.ms(r.p50), fmt.ms(r.p99)]
     if (etcd !== undefined) {
       const e = etcd[`${kind}/${clients}`]
-      row.push(fmt.ops(e), fmt.ms(e.p50), fmt.ms(e.p99), `${(r.opsPerSecond / e.opsPerSecond).toFixed(2)}x`)
+      row.push(
+        fmt.ops(e),
+        fmt.ms(e.p50),
+        fmt.ms(e.p99),
+        `${(r.opsPerSecond / e.opsPerSecond).toFixed(2)}x`,
+      )
     }
     rows.push(row)
   }
   const widths = header.map((_, i) => Math.max(...rows.map((row) => row[i].length)))
-  console.log(`\n  ${kind}s (${valueBytes}-byte values${kind === 'read' ? ', linearizable' : ', fsync on'})`)
-  for (const row of rows) console.log('  ' + row.map((cell, i) => cell.padStart(widths[i])).join('  '))
-  const errors = clientCounts.map((c) => raftkit[`${kind}/${c}`].errors + (etcd?.[`${kind}/${c}`]?.errors ?? 0))
+  console.log(
+    `\n  ${kind}s (${valueBytes}-byte values${kind === 'read' ? ', linearizable' : ', fsync on'})`,
+  )
+  for (const row of rows)
+    console.log('  ' + row.map((cell, i) => cell.padStart(widths[i])).join('  '))
+  const errors = clientCounts.map(
+    (c) => raftkit[`${kind}/${c}`].errors + (etcd?.[`${kind}/${c}`]?.errors ?? 0),
+  )
   if (errors.some((e) => e > 0)) console.log(`  failed requests per row: ${errors.join(', ')}`)
 }
 
 export async function clusterBench() {
   const root = await mkdtemp(join(tmpdir(), 'raftkit-bench-cluster-'))
-  console.log(`  ${seconds} s per measurement, clients ${clientCounts.join('/')}, spread over 3 members; data in ${root}`)
+  console.log(
+    `  ${seconds} s per measurement, clients ${clientCounts.join('/')}, spread over 3 members; data in ${root}`,
+  )
   let raftkitResults
   let etcdResults
   let etcdVersion
@@ -352,7 +377,9 @@ export async function clusterBench() {
       await raftkit.stop()
     }
     if (etcdAvailable()) {
-      etcdVersion = spawnSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]
+      etcdVersion = spawnSync('/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).stdout.split(
+        '\n',
+      )[0]
       const etcd = await startEtcd(join(root, 'etcd'))
       try {
         etcdResults = await benchSystem(etcd)
@@ -365,7 +392,8 @@ export async function clusterBench() {
   } finally {
     await rm(root, { recursive: true, force: true })
   }
-  if (etcdVersion !== undefined) console.log(`  compared with ${etcdVersion}, three members, HTTP/JSON gateway`)
+  if (etcdVersion !== undefined)
+    console.log(`  compared with ${etcdVersion}, three members, HTTP/JSON gateway`)
   table('write', raftkitResults, etcdResults)
   table('read', raftkitResults, etcdResults)
 }

@@ -22,7 +22,8 @@ async function metric(url: string, name: string): Promise<number> {
   const text = (await http(url, 'GET', '/metrics')).text
   let total = 0
   for (const line of text.split('\n')) {
-    if (line.startsWith(name + ' ') || line.startsWith(name + '{')) total += Number(line.split(' ').at(-1))
+    if (line.startsWith(name + ' ') || line.startsWith(name + '{'))
+      total += Number(line.split(' ').at(-1))
   }
   return total
 }
@@ -46,7 +47,9 @@ describe('snapshots and the write-ahead log on disk', () => {
     const files = await readdir(victim.walDir)
     const segments = files.filter((f) => f.endsWith('.wal'))
     const snapshots = files.filter((f) => f.endsWith('.snap'))
-    console.log(`${victim.id} holds ${segments.length} segments and ${snapshots.length} snapshot files: ${files.join(' ')}`)
+    console.log(
+      `${victim.id} holds ${segments.length} segments and ${snapshots.length} snapshot files: ${files.join(' ')}`,
+    )
     // Segment names start with their sequence number: earlier ones existed and are gone.
     const sequences = segments.map((name) => Number.parseInt(name.slice(0, 16), 16))
     expect(Math.min(...sequences)).toBeGreaterThan(4)
@@ -60,7 +63,9 @@ describe('snapshots and the write-ahead log on disk', () => {
     await cluster.start(victim.id)
     const started = victim.logged('node started').at(-1)!
     const recovered = started.recovered as { snapshotIndex: number; entries: number }
-    console.log(`${victim.id} restarted from snapshot ${recovered.snapshotIndex} + ${recovered.entries} entries`)
+    console.log(
+      `${victim.id} restarted from snapshot ${recovered.snapshotIndex} + ${recovered.entries} entries`,
+    )
     expect(recovered.snapshotIndex).toBeGreaterThan(250)
     expect(recovered.entries).toBeLessThan(200)
     // The state is complete: the snapshot plus the log after it hold every acknowledged write.
@@ -83,16 +88,23 @@ describe('a cluster with a secret', () => {
     const { term: termBefore, leaderId: leaderBefore } = await cluster.status(seed)
 
     // Without --debug-faults the fault-injection routes do not exist.
-    expect((await http(cluster.url(seed), 'POST', '/v1/debug/network', { block: ['n1'] })).status).toBe(404)
+    expect(
+      (await http(cluster.url(seed), 'POST', '/v1/debug/network', { block: ['n1'] })).status,
+    ).toBe(404)
     expect((await http(cluster.url(seed), 'DELETE', '/v1/debug/network')).status).toBe(404)
 
     // 1. No secret: the join is refused and the node exits with the reason. 2. A wrong secret:
     //    its proof does not verify either.
-    for (const [id, clusterSecret] of [['n8', undefined], ['n7', 'not-the-secret-at-all']] as const) {
+    for (const [id, clusterSecret] of [
+      ['n8', undefined],
+      ['n7', 'not-the-secret-at-all'],
+    ] as const) {
       await cluster.spawnJoiner(id, seed, { clusterSecret }).catch(() => undefined)
       const refused = cluster.joiners.find((n) => n.id === id)!
       await waitFor(`${id} to give up`, () => refused.state === 'exited')
-      expect(refused.lines.join('\n')).toMatch(/cannot start: the cluster refused to add this node \(403\)/)
+      expect(refused.lines.join('\n')).toMatch(
+        /cannot start: the cluster refused to add this node \(403\)/,
+      )
     }
     // And an HTTP request to add a member without a proof is refused too.
     const direct = await http(cluster.url(seed), 'POST', '/v1/cluster/members', {
@@ -104,13 +116,21 @@ describe('a cluster with a secret', () => {
 
     // 3. A node that believes it is a founder, without the secret, campaigns against the cluster:
     //    its handshakes fail, so not one of its vote requests is heard.
-    const handshakeFailuresBefore = await metric(cluster.url(seed), 'raftkit_peer_handshake_failures_total')
+    const handshakeFailuresBefore = await metric(
+      cluster.url(seed),
+      'raftkit_peer_handshake_failures_total',
+    )
     const rogue = await cluster.spawnRogue('n9', { clusterSecret: undefined })
-    await waitFor('the rogue to try its luck', async () =>
-      (await metric(cluster.url(seed), 'raftkit_peer_handshake_failures_total')) > handshakeFailuresBefore + 2,
+    await waitFor(
+      'the rogue to try its luck',
+      async () =>
+        (await metric(cluster.url(seed), 'raftkit_peer_handshake_failures_total')) >
+        handshakeFailuresBefore + 2,
     )
     await sleep(1_000)
-    const rogueView = (await http(rogue.clientUrl, 'GET', '/v1/cluster')).json as { leaderId: string | null }
+    const rogueView = (await http(rogue.clientUrl, 'GET', '/v1/cluster')).json as {
+      leaderId: string | null
+    }
     expect(rogueView.leaderId).toBeNull()
     expect(await metric(rogue.clientUrl, 'raftkit_peer_messages_received_total')).toBe(0)
     const after = await cluster.status(seed)
@@ -120,14 +140,18 @@ describe('a cluster with a secret', () => {
 
     // 4. The control: with the secret, the same join works and the node catches up.
     const friend = await cluster.spawnJoiner('n4', seed, { clusterSecret: secret })
-    await waitFor('n4 to be promoted and catch up', async () => {
-      const view = (await http(friend.clientUrl, 'GET', '/v1/cluster')).json as {
-        members: { id: string; voter: boolean }[]
-      }
-      if (view.members.find((m) => m.id === 'n4')?.voter !== true) return false
-      const held = await readAll(friend.clientUrl, 'secret/', 'stale')
-      return missingWrites(writer.acked, held).length === 0
-    }, { timeoutMs: 30_000 })
+    await waitFor(
+      'n4 to be promoted and catch up',
+      async () => {
+        const view = (await http(friend.clientUrl, 'GET', '/v1/cluster')).json as {
+          members: { id: string; voter: boolean }[]
+        }
+        if (view.members.find((m) => m.id === 'n4')?.voter !== true) return false
+        const held = await readAll(friend.clientUrl, 'secret/', 'stale')
+        return missingWrites(writer.acked, held).length === 0
+      },
+      { timeoutMs: 30_000 },
+    )
     const ready = await tryHttp(friend.clientUrl, 'GET', '/readyz')
     expect(ready.status).toBe(200)
   })

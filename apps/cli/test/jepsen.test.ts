@@ -49,6 +49,6 @@ describe(`jepsen (${long ? 'long' : 'short'} form)`, () => {
         (report.operations['put ok'] ?? 0) + (report.operations['cas swapped'] ?? 0)
       expect(determinateWrites).toBeGreaterThan(30)
     },
-    (options.durationMs + 240_000),
+    options.durationMs + 240_000,
   )
 })

@@ -32,7 +32,10 @@ export function splitMessages(
   durable: HardState,
 ): SplitMessages {
   if (messages.length === 0) return { beforePersist: [], afterPersist: [] }
-  if (hardState !== undefined && (hardState.term !== durable.term || hardState.vote !== durable.vote))
+  if (
+    hardState !== undefined &&
+    (hardState.term !== durable.term || hardState.vote !== durable.vote)
+  )
     return { beforePersist: [], afterPersist: messages }
   const beforePersist: Message[] = []
   const afterPersist: Message[] = []

@@ -87,7 +87,11 @@ export class Replica<Result> {
     this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
     this.#durableHardState = options.persisted?.hardState ?? emptyHardState
     const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
-    const appliedIndex = Math.max(options.raft.appliedIndex ?? 0, this.#durablyApplied, snapshotIndex)
+    const appliedIndex = Math.max(
+      options.raft.appliedIndex ?? 0,
+      this.#durablyApplied,
+      snapshotIndex,
+    )
     this.#node = new RawNode(
       { ...options.raft, appliedIndex, onEvent: options.onEvent },
       options.persisted,
@@ -273,7 +277,10 @@ export class Replica<Result> {
     //    lost after the leader counted it (§5.3).
     const store = this.#options.logStore
     if (ready.snapshot !== undefined) await store.saveSnapshot(ready.snapshot)
-    if (ready.snapshot === undefined && onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)) {
+    if (
+      ready.snapshot === undefined &&
+      onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
+    ) {
       // Only the commit index moved: write it without waiting (it is a hint; see message-order.ts).
       const write = store.append([], ready.hardState).catch((error: unknown) => this.#fail(error))
       this.#commitWrite = write

@@ -30,7 +30,12 @@ export interface AppDependencies {
    * With a cluster secret, a request to add a member must carry `proof` (or come with an API key,
    * when the node requires them): a node that does not know the secret cannot join.
    */
-  readonly verifyJoin?: ((member: { id: string; peerAddr: string; clientUrl: string }, proof: string | undefined) => boolean) | undefined
+  readonly verifyJoin?:
+    | ((
+        member: { id: string; peerAddr: string; clientUrl: string },
+        proof: string | undefined,
+      ) => boolean)
+    | undefined
   /** Adds routes of another replicated service (the version registry) to the same app. */
   readonly extend?: ((app: Hono) => void) | undefined
   /** Forwards a request to the leader; injected so tests can run without sockets. */
@@ -87,7 +92,8 @@ export function createApp(deps: AppDependencies): Hono {
     const started = performance.now()
     await next()
     // Unmatched requests share one label, so a scan of random paths cannot grow the metrics.
-    const route = c.res.status === 404 && c.req.routePath.endsWith('*') ? 'unmatched' : c.req.routePath
+    const route =
+      c.res.status === 404 && c.req.routePath.endsWith('*') ? 'unmatched' : c.req.routePath
     deps.metrics.observeRequest(
       c.req.method,
       route,

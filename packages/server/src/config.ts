@@ -180,7 +180,8 @@ export async function loadNodeConfig(options: {
   const fromEnv = configFromEnv(options.env ?? {}, envProblems)
   const merged = { ...fromFile, ...fromEnv, ...stripUndefined(options.flags) }
   const result = nodeConfigSchema.safeParse(merged, {
-    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
+    error: (issue) =>
+      issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined,
   })
   const problems = [...envProblems]
   if (!result.success) {

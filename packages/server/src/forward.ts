@@ -63,13 +63,20 @@ export class Forwarder {
               if (value === undefined || hopHeaders.has(name)) continue
               out.set(name, Array.isArray(value) ? value.join(', ') : value)
             }
-            resolve(new Response(Buffer.concat(chunks), { status: incoming.statusCode ?? 502, headers: out }))
+            resolve(
+              new Response(Buffer.concat(chunks), {
+                status: incoming.statusCode ?? 502,
+                headers: out,
+              }),
+            )
           })
         },
       )
       // A little longer than the leader's own request timeout, so its 504 arrives first.
       outgoing.setTimeout(this.#timeoutMs + 1000, () =>
-        outgoing.destroy(new Error(`the leader did not answer within ${this.#timeoutMs + 1000} ms`)),
+        outgoing.destroy(
+          new Error(`the leader did not answer within ${this.#timeoutMs + 1000} ms`),
+        ),
       )
       outgoing.on('error', reject)
       outgoing.end(body)

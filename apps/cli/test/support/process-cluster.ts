@@ -315,8 +315,10 @@ export class ProcessCluster {
       `${id} to serve /healthz`,
       async () => {
         if (node.child !== child) throw new Error(`${id} exited: ${node.unexpectedExits.at(-1)}`)
-        return (await http(node.clientUrl, 'GET', '/healthz', undefined, { timeoutMs: 1000 }))
-          .status === 200
+        return (
+          (await http(node.clientUrl, 'GET', '/healthz', undefined, { timeoutMs: 1000 })).status ===
+          200
+        )
       },
       { timeoutMs: timeoutMs ?? 20_000, intervalMs: 25 },
     ).catch((error: Error) => {
@@ -357,7 +359,8 @@ export class ProcessCluster {
   /** SIGSTOP: the process keeps its sockets and memory but runs no code at all. */
   pause(id: string): void {
     const node = this.node(id)
-    if (node.child === undefined || node.state !== 'running') throw new Error(`${id} is not running`)
+    if (node.child === undefined || node.state !== 'running')
+      throw new Error(`${id} is not running`)
     node.child.kill('SIGSTOP')
     node.state = 'paused'
   }
