@@ -43,6 +43,14 @@ const sections = [
       'a real 3-node cluster vs a 3-member etcd: writes and linearizable reads at 1/16/64/256 clients',
     run: clusterBench,
   },
+  {
+    name: 'lab-frames',
+    description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
+    run: async () => {
+      const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
+      await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
+    },
+  },
 ]
 
 async function simThroughput() {
