@@ -9,6 +9,7 @@ import { SafetyBanner } from '../views/SafetyBanner'
 import { ScenarioPanel } from '../views/ScenarioPanel'
 import { Timeline } from '../views/Timeline'
 import { Transport } from '../views/Transport'
+import { useLab } from './lab-context'
 import { SessionProvider, useSession } from './session-context'
 
 /** The Lab itself: the cluster, the controls, the timeline, the logs, the state and the events. */
@@ -17,6 +18,7 @@ export function SimLayout({ client, banner }: { readonly client: SessionClient; 
     <SessionProvider key={client.id} client={client}>
       <main className="lab" data-testid="lab" data-session={client.id}>
         {banner}
+        <SessionGone />
         <SafetyBanner />
         <ScenarioPanel />
         <div className="lab-main">
@@ -37,6 +39,27 @@ export function SimLayout({ client, banner }: { readonly client: SessionClient; 
         </div>
       </main>
     </SessionProvider>
+  )
+}
+
+/** The server let the session go (it expired unused, or the server restarted). */
+function SessionGone() {
+  const { snapshot } = useSession()
+  const { startSession } = useLab()
+  const { t } = useI18n()
+  if (snapshot.status !== 'gone') return null
+  return (
+    <div className="gone" role="alert" data-testid="session-gone">
+      <span>{t('app.gone')}</span>
+      {snapshot.state.kind === 'simulated' && snapshot.state.recipe !== null && (
+        <button type="button" className="btn btn-primary" onClick={() => void startSession({ recipe: snapshot.state.recipe! }, snapshot.state.time)}>
+          {t('app.goneReopen')}
+        </button>
+      )}
+      <button type="button" className="btn" onClick={() => void startSession({})}>
+        {t('run.new')}
+      </button>
+    </div>
   )
 }
 

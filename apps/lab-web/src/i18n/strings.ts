@@ -8,6 +8,8 @@ export const en = {
   'app.loading': 'Starting a simulated cluster…',
   'app.failed': 'Could not start a session: {message}',
   'app.retry': 'Try again',
+  'app.gone': 'This session has ended on the server (sessions expire after a while unused).',
+  'app.goneReopen': 'Reopen it from its recipe',
   'nav.sim': 'Simulation',
   'nav.scenarios': 'Guided scenarios',
   'nav.live': 'Live cluster',
@@ -71,6 +73,7 @@ export const en = {
   'logs.entries': '{n} entries',
   'logs.jumpEnd': 'Newest',
   'logs.follow': 'Follow newest',
+  'logs.legend': 'Under each node: commit / applied. Solid: committed, dashed: not yet, ✓ applied, underlined: the commit index, hatched: in the snapshot. Colour: the entry’s term.',
 
   'kv.title': 'Key-value state',
   'kv.empty': 'empty',
@@ -233,6 +236,8 @@ export const zh: Record<MessageKey, string> = {
   'app.loading': '正在启动模拟集群…',
   'app.failed': '无法启动会话：{message}',
   'app.retry': '重试',
+  'app.gone': '服务器上的这个会话已结束（闲置一段时间后会话会过期）。',
+  'app.goneReopen': '按记录重新打开',
   'nav.sim': '模拟',
   'nav.scenarios': '引导场景',
   'nav.live': '真实集群',
@@ -296,6 +301,7 @@ export const zh: Record<MessageKey, string> = {
   'logs.entries': '{n} 条',
   'logs.jumpEnd': '最新',
   'logs.follow': '跟随最新',
+  'logs.legend': '节点名下方：提交 / 应用。实线：已提交，虚线：尚未提交，✓ 已应用，下划线：提交索引，斜纹：已在快照中。颜色表示条目的任期。',
 
   'kv.title': '键值状态',
   'kv.empty': '空',

@@ -133,6 +133,13 @@ export function ClusterView() {
   )
 }
 
+/** A unit vector across the line a–b, pointing up (labels sit beside a link, not on it). */
+function normal(a: Point, b: Point): Point {
+  const length = Math.hypot(b.x - a.x, b.y - a.y) || 1
+  const n = { x: -(b.y - a.y) / length, y: (b.x - a.x) / length }
+  return n.y > 0 ? { x: -n.x, y: -n.y } : n
+}
+
 /** Whether the view is narrow (a phone): then it draws in a narrower space. */
 function useNarrow(element: React.RefObject<HTMLElement | null>): boolean {
   const [narrow, setNarrow] = useState(false)
@@ -189,7 +196,7 @@ const Links = memo(function Links(props: {
               </text>
             )}
             {link.faulty && (
-              <text x={mid.x} y={mid.y - 8} className="link-label" textAnchor="middle">
+              <text x={mid.x + normal(a, b).x * 14} y={mid.y + normal(a, b).y * 14 + 4} className="link-label" textAnchor="middle">
                 {link.label}
               </text>
             )}

@@ -92,6 +92,8 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
   }, [missingKey, client, fullLogs])
 
   const columns = `4.2rem repeat(${Math.max(nodes.length, 1)}, minmax(6.2rem, 1fr))`
+  // Wide enough for every column at its minimum; wider screens share the rest out.
+  const minWidth = `calc(4.2rem + ${Math.max(nodes.length, 1)} * (6.2rem + 3px) + 6px)`
 
   return (
     <section className="logs" aria-label={t('logs.title')}>
@@ -114,13 +116,13 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
           if (el.scrollHeight - el.scrollTop - el.clientHeight < rowHeight) setFollow(true)
         }}
       >
-        <div className="logs-head" style={{ gridTemplateColumns: columns }}>
+        <div className="logs-head" style={{ gridTemplateColumns: columns, minWidth }}>
           <span className="logs-index">{t('logs.index')}</span>
           {nodes.map((node) => (
             <span key={node.id} className={`logs-node ${node.up ? '' : 'logs-node-down'}`}>
               <strong>{node.id}</strong>
-              <small>
-                {t('logs.commitMark')} {node.commitIndex} · {t('logs.appliedMark')} {node.appliedIndex}
+              <small title={`${t('logs.commitMark')} / ${t('logs.appliedMark')}`}>
+                {node.commitIndex} / {node.appliedIndex}
               </small>
             </span>
           ))}
@@ -128,7 +130,7 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
         {lastIndex === 0 ? (
           <p className="muted logs-empty">{t('logs.empty')}</p>
         ) : (
-          <div className="logs-body" style={{ height: virtualizer.getTotalSize() }}>
+          <div className="logs-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
             {items.map((item) => {
               const index = item.index + 1
               return (
@@ -136,7 +138,7 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
                   key={item.key}
                   className="logs-row"
                   data-index={index}
-                  style={{ gridTemplateColumns: columns, transform: `translateY(${item.start - headHeight}px)`, height: rowHeight }}
+                  style={{ gridTemplateColumns: columns, transform: `translateY(${item.start - headHeight}px)`, height: rowHeight, minWidth }}
                 >
                   <span className="logs-index">{index}</span>
                   {nodes.map((node) => (
@@ -148,8 +150,11 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
           </div>
         )}
       </div>
-      <p className="muted logs-range" aria-hidden="true">
-        {firstShown}–{lastShown}
+      <p className="muted logs-foot">
+        <span>{t('logs.legend')}</span>
+        <span aria-hidden="true">
+          {firstShown}–{lastShown}
+        </span>
       </p>
     </section>
   )
