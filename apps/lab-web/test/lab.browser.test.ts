@@ -118,6 +118,34 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator(`[data-testid=link-${a}-${b}][data-cut=none]`).waitFor()
   })
 
+  it('adds a member, transfers leadership, writes and compare-and-sets as a client, removes the member', async () => {
+    await page.locator('[data-testid=tab-node]').click()
+    await page.locator('[data-testid=add-member]').click()
+    await page.locator('g[data-testid="node-n6"]').waitFor({ timeout: 30_000 })
+    await page.locator('g[data-testid="node-n6"][data-member=voter]').waitFor({ timeout: 60_000 })
+    // Hand the leadership to a running follower.
+    const target = (await state()).nodes.find((n) => n.up && n.voter && n.role === 'follower' && n.id !== 'n6')!
+    await page.locator(`g[data-testid="node-${target.id}"]`).click()
+    await page.locator('[data-testid=transfer]').click()
+    await page.locator(`g[data-testid="node-${target.id}"][data-role=leader]`).waitFor({ timeout: 60_000 })
+    // A write, then a compare-and-set that only succeeds if the key is absent (it is not).
+    await page.locator('[data-testid=tab-client]').click()
+    await page.locator('[data-testid=client-key]').fill('greeting')
+    await page.locator('[data-testid=client-value]').fill('hello')
+    await page.locator('[data-testid=client-send]').click()
+    await page.locator('[data-testid=kv] td', { hasText: 'hello' }).first().waitFor({ timeout: 60_000 })
+    await page.locator('label.segment', { hasText: 'CAS' }).click()
+    await page.locator('[data-testid=client-value]').fill('bonjour')
+    await page.locator('label.inline-check', { hasText: 'only if absent' }).locator('input').check()
+    await page.locator('[data-testid=client-send]').click()
+    await page.locator('[data-testid=client-ops] li', { hasText: 'not swapped' }).waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-testid=kv] td', { hasText: 'bonjour' }).count()).toBe(0)
+    // And the new member leaves again.
+    await page.locator('g[data-testid="node-n6"]').click()
+    await page.locator('[data-testid=remove-member]').click()
+    await page.locator('g[data-testid="node-n6"][data-member=removed]').waitFor({ timeout: 60_000 })
+  })
+
   let pausedAt: State
 
   it('scrubs back to the start and forward again, replaying the same run', async () => {
@@ -131,12 +159,15 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=follower]`).waitFor()
     expect((await state()).futureCommands).toBeGreaterThan(0)
     expect(await page.locator('[data-testid=time]').textContent()).toBe('0 ms')
+    // The member added later is not there yet.
+    await waitFor('five nodes at the start', async () => (await page.locator('g[data-testid^="node-"]').count()) === 5)
     await page.keyboard.press('End')
     await waitFor('back at the end', async () => (await state()).time === pausedAt.time)
     const again = await state()
     expect(summarize(again.nodes)).toEqual(summarize(pausedAt.nodes))
     expect(again.eventSeq).toBe(pausedAt.eventSeq)
     await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`).waitFor()
+    await page.locator('g[data-testid="node-n6"][data-member=removed]').waitFor()
   })
 
   it('shares the run as a link that reopens at the same moment', async () => {

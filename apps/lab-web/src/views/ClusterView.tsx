@@ -301,6 +301,7 @@ function NodeGlyph(props: {
       data-testid={`node-${node.id}`}
       data-role={node.up ? node.role : 'down'}
       data-term={node.term}
+      data-member={node.member ? (node.voter ? 'voter' : 'learner') : 'removed'}
       transform={`translate(${at.x} ${at.y})${scale === 1 ? '' : ` scale(${scale})`}`}
       role="button"
       tabIndex={0}
