@@ -269,6 +269,32 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator('[data-testid=nav-sim]', { hasText: 'Simulation' }).waitFor()
   })
 
+  it('works at phone width: no sideways scrolling, every control reachable', async () => {
+    const phone = await browser.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+    const phoneErrors = watchPage(phone)
+    try {
+      await phone.goto(server.url + '/')
+      await phone.locator('[data-testid=lab]').waitFor({ timeout: 30_000 })
+      const leader = await waitFor('a leader on the phone', () =>
+        phone.evaluate(() => document.querySelector<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')?.dataset['testid']?.slice(5) ?? null),
+      )
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth)
+      expect(width).toBeLessThanOrEqual(390)
+      // Pick the leader with a tap on its chip in the panel, crash it, see it go down.
+      await phone.locator(`[data-testid=pick-${leader}]`).tap()
+      await phone.locator('[data-testid=crash]').tap()
+      await phone.locator(`g[data-testid="node-${leader}"][data-role=down]`).waitFor({ timeout: 30_000 })
+      for (const tab of ['network', 'client', 'rules', 'run']) {
+        await phone.locator(`[data-testid=tab-${tab}]`).tap()
+        await phone.locator(`[data-testid=${tab === 'rules' ? 'rules' : tab}-controls]`).waitFor()
+      }
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+      expect(phoneErrors.errors).toEqual([])
+    } finally {
+      await phone.close()
+    }
+  })
+
   it('has had no errors in the page', () => {
     expect(pageErrors.errors).toEqual([])
   })
