@@ -104,7 +104,7 @@ describe('sessions over REST', () => {
     await ok({ type: 'restart', node: leader })
     await ok({ type: 'campaign', node: 'n5' })
     await ok({ type: 'workload', writesPerSecond: 0 })
-    state = await ok({ type: 'step', count: 300 })
+    await ok({ type: 'step', count: 300 })
     await ok({ type: 'addMember' })
     state = await ok({ type: 'step', count: 100 })
     expect(state.nodes.map((n: any) => n.id)).toContain('n6')
