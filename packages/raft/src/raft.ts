@@ -115,9 +115,15 @@ export class Raft {
     )
     this.#configs.appended(this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1))
     // A torn write may have stored entries of a term whose hard state did not make it to disk.
-    // Adopting that term (with no vote) is always safe: terms only need to grow.
+    // Adopting that term is safe (terms only need to grow), but not with no vote: the lost hard
+    // state may have held a vote in that term. A node that was the only voter of its
+    // configuration votes for itself and leads at once, and its first Ready holds both the vote
+    // and its no-op; were the no-op to survive without the vote, the node could vote again in
+    // that term for a candidate of an overlapping configuration, and the term would have two
+    // leaders. So the node counts itself as having voted (for itself) in the adopted term:
+    // refusing votes is always safe.
     this.#term = Math.max(hardState.term, this.log.lastTerm())
-    this.#vote = this.#term === hardState.term ? hardState.vote : undefined
+    this.#vote = this.#term === hardState.term ? hardState.vote : this.id
     this.#reads = new ReadIndexTracker(() => config.random.nextInt(2 ** 30))
     this.#lastHardState = hardState
     this.#lastSoftState = { role: 'follower', leaderId: undefined }
@@ -134,9 +140,11 @@ export class Raft {
 
   #tickElection(): void {
     this.#electionElapsed++
-    if (this.#electionElapsed >= this.#randomizedElectionTimeout) {
+    // Only a node that may campaign restarts its timer. A learner's keeps running, so that its
+    // leader lease (§4.2.3) runs out when the leader goes quiet, and it grants votes again.
+    if (this.#electionElapsed >= this.#randomizedElectionTimeout && this.#isPromotable()) {
       this.#electionElapsed = 0
-      if (this.#isPromotable()) this.campaign()
+      this.campaign()
     }
   }
 
@@ -316,7 +324,9 @@ export class Raft {
     this.#vote = this.id
     this.#role = 'candidate'
     this.#leaderId = undefined
-    this.#votes = new Map([[this.id, true]])
+    // The candidate's vote for itself counts once it is durable (see `advance`), like anyone
+    // else's: a node that is a quorum on its own must not lead on a vote it could forget.
+    this.#votes = new Map()
     this.#electionElapsed = 0
     this.#resetElectionTimeout()
     this.#emitRole(
@@ -331,8 +341,14 @@ export class Raft {
       transfer,
       rule: '§5.2',
     }))
-    if (tallyVotes(this.#voters(), this.#votes) === 'won') return this.#becomeLeader()
     this.#requestVotes(false, transfer)
+  }
+
+  /** The candidate's own vote reached stable storage: count it (§5.2). */
+  #selfVoteDurable(): void {
+    this.#votes.set(this.id, true)
+    const outcome = tallyVotes(this.#voters(), this.#votes)
+    if (outcome === 'won') this.#becomeLeader()
   }
 
   #requestVotes(preVote: boolean, transfer: boolean): void {
@@ -464,6 +480,7 @@ export class Raft {
     this.#transferTarget = undefined
     this.#progress = new Map()
     for (const member of members(this.#configs.latest)) this.#addProgress(member)
+    for (const member of members(this.#configs.at(this.log.committed))) this.#addProgress(member)
     this.#emitRole(from, 'won the votes of a majority (§5.2)')
     // A new leader commits entries of earlier terms only by committing one of its own (§5.4.2),
     // so it appends an empty entry at once (§8).
@@ -489,8 +506,18 @@ export class Raft {
     )
   }
 
+  /**
+   * Whether this node may start elections: a voter of its latest configuration — or a node that
+   * an uncommitted entry removes, for it may still be needed to commit that entry (§4.2.2: "a
+   * server that is not part of its own latest configuration should still start new elections").
+   * Its own vote then does not count: votes are tallied among the latest configuration's voters.
+   */
   #isPromotable(): boolean {
-    return isVoter(this.#configs.latest, this.id)
+    if (isVoter(this.#configs.latest, this.id)) return true
+    return (
+      this.#configs.latestIndex > this.log.committed &&
+      isVoter(this.#configs.at(this.log.committed), this.id)
+    )
   }
 
   #voters(): readonly NodeId[] {
@@ -875,6 +902,14 @@ export class Raft {
   #commitTo(index: LogIndex, rule: string): void {
     const from = this.log.committed
     if (!this.log.commitTo(index)) return
+    this.#emitEvent(() => ({
+      type: 'committed',
+      node: this.id,
+      term: this.#term,
+      from,
+      to: index,
+      rule,
+    }))
     if (this.#role === 'leader') {
       for (let i = from + 1; i <= index; i++) {
         const entry = this.log.entryAt(i)
@@ -886,14 +921,6 @@ export class Raft {
       this.#releaseReadsWaitingForCommit()
       this.#afterConfigCommitted()
     }
-    this.#emitEvent(() => ({
-      type: 'committed',
-      node: this.id,
-      term: this.#term,
-      from,
-      to: index,
-      rule,
-    }))
   }
 
   // ===================================================================== proposals
@@ -1033,8 +1060,22 @@ export class Raft {
     }
     if (this.#role !== 'leader') return
     for (const member of members(config)) this.#addProgress(member)
+    this.#pruneProgress()
+  }
+
+  /**
+   * Stops replicating to nodes that are members neither of the latest configuration nor of the
+   * committed one. A node that an uncommitted entry removes still gets the log and, once the
+   * removal commits, one more message carrying the new commit index (this is called after each
+   * Ready's replication): it learns that it is out, and does not campaign to finish the change
+   * (§4.2.2). Only if that message is lost does it campaign, and pre-vote or the leader lease of
+   * the remaining voters keep it from disrupting them (§4.2.3).
+   */
+  #pruneProgress(): void {
+    const latest = this.#configs.latest
+    const committed = this.#configs.at(this.log.committed)
     for (const peer of [...this.#progress.keys()])
-      if (!isMember(config, peer)) this.#progress.delete(peer)
+      if (!isMember(latest, peer) && !isMember(committed, peer)) this.#progress.delete(peer)
   }
 
   /**
@@ -1288,6 +1329,7 @@ export class Raft {
         // probed); then fill the window.
         if (this.#sendAppend(peer, progress, true)) this.#fillWindow(peer, progress)
       }
+      this.#pruneProgress()
     }
     this.#replicationDue = false
     const hardState = this.#hardStateChanged() ? this.#hardState() : undefined
@@ -1321,6 +1363,15 @@ export class Raft {
   advance(ready: Ready): void {
     assert(this.#awaitingAdvance, () => `${this.id}: advance() without a ready()`)
     this.#awaitingAdvance = false
+    const hardState = ready.hardState
+    if (
+      this.#role === 'candidate' &&
+      hardState !== undefined &&
+      hardState.term === this.#term &&
+      hardState.vote === this.id &&
+      !this.#votes.has(this.id)
+    )
+      this.#selfVoteDurable()
     if (ready.entries.length > 0) {
       this.log.stableTo(ready.entries[ready.entries.length - 1]!.index)
       // The leader counts its own copy toward a quorum only now that it is durable (etcd#14370).

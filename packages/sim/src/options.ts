@@ -25,6 +25,8 @@ export type FaultKind = (typeof faultKinds)[number]
  *   new majorities need not overlap (the membership fault then makes such changes).
  * - config-before-term-commit: a new leader may change the configuration before it has committed
  *   an entry of its term (Ongaro's fix to single-server changes, switched off).
+ * - no-sessions: the state machine ignores client sessions and applies every copy of a command,
+ *   so a retried write takes effect twice (thesis §6.3; caught by the linearizability checker).
  */
 export const unsafeRules = [
   'commit-old-term',
@@ -32,6 +34,7 @@ export const unsafeRules = [
   'stale-read',
   'two-voter-changes',
   'config-before-term-commit',
+  'no-sessions',
 ] as const
 export type UnsafeRule = (typeof unsafeRules)[number]
 
@@ -87,6 +90,8 @@ export interface SeedResult {
     readonly ok: number
     readonly failed: number
     readonly indeterminate: number
+    /** Writes re-sent with the same sequence number (applied once, thesis §6.3). */
+    readonly retried: number
   }
   readonly faultsInjected: number
   /**

@@ -187,6 +187,7 @@ describe('SimCluster linearizable reads', () => {
     cluster.crash(follower)
     expect(outcomes).toMatchObject([{ ok: false, reason: 'down', node: follower }])
     expect(cluster.read(follower, 'k')).toEqual({ ok: false, error: 'down' })
+    expect(cluster.read('n9', 'k')).toEqual({ ok: false, error: 'unknown-node' })
   })
 })
 
@@ -194,6 +195,7 @@ describe('SimCluster runtime settings', () => {
   test('an election timeout can be changed per node, and bad values change nothing', () => {
     const cluster = new SimCluster({ nodes: 3, seed: 18 })
     expect(cluster.setElectionTimeout('n2', 1)).toMatchObject({ ok: false })
+    expect(cluster.setElectionTimeout('n9', 5)).toEqual({ ok: false, error: 'unknown node n9' })
     expect(cluster.setElectionTimeout('n2', 20, 10)).toMatchObject({ ok: false })
     expect(cluster.setElectionTimeout('n2', 3, 3)).toEqual({ ok: true })
     expect(cluster.status('n2')?.electionTimeoutTicks).toBe(3)

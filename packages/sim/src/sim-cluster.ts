@@ -4,6 +4,7 @@ import {
   type KvCommand,
   type KvResult,
   type KvStateMachine,
+  type KvStateMachineOptions,
 } from '@raftkit/kv'
 import {
   InvariantViolation,
@@ -67,6 +68,12 @@ export interface SimClusterOptions {
   readonly network?: Partial<NetworkOptions>
   /** A safety rule to switch off on purpose (see `unsafeRules`). */
   readonly unsafe?: UnsafeRule | undefined
+  /**
+   * A member whose removal committed is stopped for good (retired) 0..this many ms later
+   * (default 0: at once). Until then it runs on, as a removed server does until its operator
+   * shuts it down.
+   */
+  readonly retireDelayMsMax?: number
   /** What each node's disk holds at the start, by node id (empty disks otherwise). */
   readonly persisted?: Readonly<Record<NodeId, PersistedState>>
   /** Stop at the first safety violation (default true); an exception in the core always stops. */
@@ -124,9 +131,10 @@ export type ClusterReadOutcome =
       readonly leaderId: NodeId | undefined
     }
 
-/** The outcome of starting a read: its id, or `down` when the node asked is not running. */
+/** The outcome of starting a read: its id, or why it could not start. */
 export type ClusterReadStart =
-  { readonly ok: true; readonly requestId: number } | { readonly ok: false; readonly error: 'down' }
+  | { readonly ok: true; readonly requestId: number }
+  | { readonly ok: false; readonly error: 'down' | 'unknown-node' }
 
 /** Settings that can be switched while the cluster runs (see `setTuning`). */
 export interface ClusterTuning {
@@ -205,6 +213,8 @@ export class SimCluster implements SimNodeHost {
   readonly #everMember = new Set<NodeId>()
   #housekeepingScheduled = false
   #retireScheduled = false
+  readonly #retiring = new Set<NodeId>()
+  readonly #retireRandom: PRNG
   readonly #reads = new Map<number, PendingRead>()
   #nextReadId = 1
   #now = 0
@@ -221,6 +231,7 @@ export class SimCluster implements SimNodeHost {
     this.#options = options
     this.#tickMs = options.tickMs ?? defaults.tickMs
     this.random = new PRNG(options.seed)
+    this.#retireRandom = this.random.fork('retire')
     this.#preVote = options.preVote ?? true
     this.#checkQuorum = options.checkQuorum ?? true
     this.#unsafe = options.unsafe
@@ -508,12 +519,13 @@ export class SimCluster implements SimNodeHost {
     this.#crashes++
   }
 
-  #stop(node: SimNode): void {
+  /** Stops a node (a crash, or a retirement: then the trace has a `retire` record instead). */
+  #stop(node: SimNode, retiring = false): void {
     const write: CrashedWrite = node.crash(
       this.#options.tornWriteProbability ?? defaults.tornWriteProbability,
     )
     this.#checker.nodeCrashed(node.index)
-    this.#trace({ type: 'crash', node: node.id, write })
+    if (!retiring) this.#trace({ type: 'crash', node: node.id, write })
     this.#failReadsAt(node)
     for (const observer of this.#observers) observer.nodeCrashed?.(node.id)
   }
@@ -692,9 +704,16 @@ export class SimCluster implements SimNodeHost {
       this.#retireScheduled = false
       const committed = this.#checker.committedConfig
       for (const node of this.#nodes) {
-        if (node.retired || !this.#everMember.has(node.id)) continue
-        if (!committed.voters.includes(node.id) && !committed.learners.includes(node.id))
-          this.#retire(node, 'its removal from the configuration was committed')
+        if (node.retired || this.#retiring.has(node.id) || !this.#everMember.has(node.id)) continue
+        if (committed.voters.includes(node.id) || committed.learners.includes(node.id)) continue
+        // An operator shuts a removed server down some time after its removal; until then it
+        // runs, and may still campaign or vote on an old configuration.
+        this.#retiring.add(node.id)
+        const delayMs = this.#retireRandom.nextInt((this.#options.retireDelayMsMax ?? 0) + 1)
+        this.schedule(delayMs, () => {
+          this.#retiring.delete(node.id)
+          if (!node.retired) this.#retire(node, 'its removal from the configuration was committed')
+        })
       }
     })
   }
@@ -747,7 +766,7 @@ export class SimCluster implements SimNodeHost {
   }
 
   #retire(node: SimNode, reason: string): void {
-    if (node.up) this.#stop(node)
+    if (node.up) this.#stop(node, true)
     node.retire()
     this.#ids = this.#ids.filter((id) => id !== node.id)
     this.#trace({ type: 'retire', node: node.id, reason })
@@ -764,7 +783,8 @@ export class SimCluster implements SimNodeHost {
    * rule `stale-read` the read is answered at once from `via`'s state machine instead.
    */
   read(via: NodeId, key: string, done?: (outcome: ClusterReadOutcome) => void): ClusterReadStart {
-    const node = this.#node(via)
+    const node = this.#byId.get(via)
+    if (node === undefined) return { ok: false, error: 'unknown-node' }
     if (!node.up) return { ok: false, error: 'down' }
     const requestId = this.#nextReadId++
     this.#reads.set(requestId, { node, key, done })
@@ -778,6 +798,10 @@ export class SimCluster implements SimNodeHost {
     })
     this.#afterStep()
     return { ok: true, requestId }
+  }
+
+  stateMachineOptions(): KvStateMachineOptions {
+    return { unsafeIgnoreSessions: this.#unsafe === 'no-sessions' }
   }
 
   readReady(node: SimNode, requestId: number, index: number): void {
@@ -839,7 +863,8 @@ export class SimCluster implements SimNodeHost {
    * lasts across restarts. Invalid values are refused and change nothing.
    */
   setElectionTimeout(id: NodeId, ticksMin?: number, ticksMax?: number): ReloadResult {
-    const node = this.#node(id)
+    const node = this.#byId.get(id)
+    if (node === undefined) return { ok: false, error: `unknown node ${id}` }
     const base = this.#options.electionTimeoutTicks ?? defaults.electionTimeoutTicks
     const timing = {
       electionTimeoutTicks: ticksMin ?? base,

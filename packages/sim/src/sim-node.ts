@@ -1,5 +1,5 @@
 import type { KvCommand, KvResult } from '@raftkit/kv'
-import { KvStateMachine } from '@raftkit/kv'
+import { KvStateMachine, type KvStateMachineOptions } from '@raftkit/kv'
 import {
   RawNode,
   type Entry,
@@ -39,6 +39,8 @@ export interface SimNodeHost {
   snapshotRestored(node: SimNode, snapshot: Snapshot): void
   /** Decodes a command entry's bytes (cached across nodes: every replica decodes the same bytes). */
   decode(data: Uint8Array): KvCommand | undefined
+  /** Options for the state machine of a (re)starting node. */
+  stateMachineOptions(): KvStateMachineOptions
   /** A ReadIndex read may be served now: the state machine has applied its read index. */
   readReady(node: SimNode, requestId: number, index: number): void
   /** The core could not serve a ReadIndex read. */
@@ -158,7 +160,7 @@ export class SimNode {
     const persisted = this.disk.state(forgetVote)
     const raw = new RawNode(this.#host.raftOptions(this), persisted)
     this.#raw = raw
-    this.#kv = new KvStateMachine()
+    this.#kv = new KvStateMachine(this.#host.stateMachineOptions())
     this.term = raw.status().term
     this.#snapshotIndex = persisted.snapshot?.meta.index ?? 0
     this.#appliedIndex = 0

@@ -46,6 +46,14 @@ export type TraceBody =
   /** A node left the cluster for good. */
   | { readonly type: 'retire'; readonly node: NodeId; readonly reason: string }
   | { readonly type: 'read-result'; readonly outcome: ClusterReadOutcome }
+  /** The membership fault tried a change: what, and how the cluster answered. */
+  | {
+      readonly type: 'membership-fault'
+      readonly action: 'add' | 'remove' | 'remove-two' | 'transfer'
+      readonly target: NodeId | undefined
+      readonly ok: boolean
+      readonly error: string | undefined
+    }
   /** Runtime settings changed: one node's election timeout, or the cluster's (`node` undefined). */
   | {
       readonly type: 'tuning'
