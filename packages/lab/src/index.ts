@@ -18,3 +18,4 @@ export {
 export { LabSession, type SessionLimits } from './session/session.js'
 export { SessionManager, type ManagerOptions, type Viewer } from './session/session-manager.js'
 export { CommandRefused, SimWorld } from './session/world.js'
+export { LiveView, type LiveClusterControl } from './live/live-view.js'

@@ -13,6 +13,8 @@ import { createScenarioCatalog, type ScenarioCatalog } from '../scenarios/index.
 import { SessionManager, type ManagerOptions } from '../session/session-manager.js'
 import { createLabApp } from './app.js'
 import { mountStaticPage } from './static-page.js'
+import { LiveView, type LiveClusterControl } from '../live/live-view.js'
+import { mountLiveRoutes } from '../live/live-routes.js'
 
 export interface LabServerOptions {
   readonly host?: string
@@ -22,7 +24,9 @@ export interface LabServerOptions {
   readonly staticDir?: string
   readonly sessions?: ManagerOptions
   readonly scenarios?: ScenarioCatalog
-  /** More routes on the same server (accounts, the live view). */
+  /** The real cluster `raftkit start` runs, for the live view (none: `/v1/lab/live` says so). */
+  readonly live?: LiveClusterControl
+  /** More routes on the same server. */
   readonly extend?: (app: Hono, sessions: SessionManager) => void
 }
 
@@ -42,11 +46,14 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
   const host = options.host ?? '127.0.0.1'
   const sessions = new SessionManager(options.sessions)
   const scenarios = options.scenarios ?? createScenarioCatalog()
+  const live = options.live === undefined ? undefined : new LiveView(options.live)
+  let stopLive = (): void => {}
   const app = createLabApp({
     sessions,
     scenarios,
     upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<unknown>,
     extend: (app) => {
+      stopLive = mountLiveRoutes(app, live, upgradeWebSocket as UpgradeWebSocket<unknown>)
       options.extend?.(app, sessions)
       mountStaticPage(app, options.staticDir ?? defaultStaticDir)
     },
@@ -71,6 +78,8 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
     port,
     sessions,
     close: async () => {
+      stopLive()
+      live?.close()
       sessions.close()
       for (const client of wss.clients) client.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
