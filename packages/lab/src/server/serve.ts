@@ -14,6 +14,9 @@ import { SessionManager, type ManagerOptions } from '../session/session-manager.
 import { createLabApp } from './app.js'
 import { mountStaticPage } from './static-page.js'
 import { LiveView, type LiveClusterControl } from '../live/live-view.js'
+import { mountAccountRoutes } from '../accounts/account-routes.js'
+import { oauthConfigFromEnv, type OAuthConfig } from '../accounts/github-oauth.js'
+import { AccountStore } from '../accounts/store.js'
 import { mountLiveRoutes } from '../live/live-routes.js'
 
 export interface LabServerOptions {
@@ -26,6 +29,13 @@ export interface LabServerOptions {
   readonly scenarios?: ScenarioCatalog
   /** The real cluster `raftkit start` runs, for the live view (none: `/v1/lab/live` says so). */
   readonly live?: LiveClusterControl
+  /**
+   * Accounts: sign-in configuration (default: from RAFTKIT_GITHUB_* variables) and the database
+   * file for saved scenarios and histories (default: RAFTKIT_LAB_DB, else ./data/lab.sqlite when
+   * sign-in is configured). `false`: no accounts at all.
+   */
+  readonly accounts?:
+    { readonly oauth?: OAuthConfig | undefined; readonly databasePath?: string } | false
   /** More routes on the same server. */
   readonly extend?: (app: Hono, sessions: SessionManager) => void
 }
@@ -47,6 +57,14 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
   const sessions = new SessionManager(options.sessions)
   const scenarios = options.scenarios ?? createScenarioCatalog()
   const live = options.live === undefined ? undefined : new LiveView(options.live)
+  const accounts = options.accounts === false ? undefined : (options.accounts ?? {})
+  const oauth =
+    accounts === undefined ? undefined : 'oauth' in accounts ? accounts.oauth : oauthConfigFromEnv()
+  const databasePath =
+    accounts?.databasePath ??
+    process.env['RAFTKIT_LAB_DB'] ??
+    (oauth === undefined ? undefined : './data/lab.sqlite')
+  const store = databasePath === undefined ? undefined : await AccountStore.open(databasePath)
   let stopLive = (): void => {}
   const app = createLabApp({
     sessions,
@@ -54,6 +72,7 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
     upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<unknown>,
     extend: (app) => {
       stopLive = mountLiveRoutes(app, live, upgradeWebSocket as UpgradeWebSocket<unknown>)
+      mountAccountRoutes(app, { oauth, store })
       options.extend?.(app, sessions)
       mountStaticPage(app, options.staticDir ?? defaultStaticDir)
     },
@@ -81,6 +100,7 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
       stopLive()
       live?.close()
       sessions.close()
+      await store?.close()
       for (const client of wss.clients) client.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       if ('closeAllConnections' in server) server.closeAllConnections()
