@@ -12,7 +12,14 @@ const recipe = (over: Partial<Recipe['settings']> = {}, seed = 11): Recipe => ({
 
 /** The state without the fields that describe the session rather than the run. */
 function runState(session: LabSession): unknown {
-  const { playing: _p, speed: _s, horizon: _h, futureCommands: _f, recipe: _r, ...rest } = session.state()
+  const {
+    playing: _p,
+    speed: _s,
+    horizon: _h,
+    futureCommands: _f,
+    recipe: _r,
+    ...rest
+  } = session.state()
   return JSON.parse(JSON.stringify(rest))
 }
 
@@ -90,8 +97,15 @@ describe('LabSession', () => {
     expect(() => session.command({ type: 'crash', node: 'n7' })).toThrow(/no node n7/)
     expect(() => session.command({ type: 'restart', node: 'n1' })).toThrow(/running/)
     expect(() => session.command({ type: 'cut', from: 'n1', to: 'n1' })).toThrow(/two different/)
-    expect(() => session.command({ type: 'partition', groups: [['n1'], ['n1', 'n2']] })).toThrow(/more than one group/)
-    expect(() => session.command({ type: 'transfer', to: session.state().nodes.find((n) => n.role === 'leader')!.id })).toThrow(/leader already/)
+    expect(() => session.command({ type: 'partition', groups: [['n1'], ['n1', 'n2']] })).toThrow(
+      /more than one group/,
+    )
+    expect(() =>
+      session.command({
+        type: 'transfer',
+        to: session.state().nodes.find((n) => n.role === 'leader')!.id,
+      }),
+    ).toThrow(/leader already/)
     expect(() => session.seek({ event: 10_000 })).toThrow(/not happened yet/)
     expect(JSON.stringify(session.state())).toBe(before)
   })
