@@ -119,10 +119,12 @@ export class SessionClient {
   }
 
   /**
-   * Runs the (paused) session forward to virtual time `time`, for a shared link that names a
-   * moment. The server seeks only within what it has run, so this steps there first.
+   * Moves the (paused) session to virtual time `time`, for a shared link that names a moment.
+   * The server seeks within the run's recorded end; beyond it, this steps there first.
    */
   async fastForward(time: number): Promise<void> {
+    // A recipe that carries its end time lets the server seek there directly.
+    await this.sendOverRest({ type: 'seek', time })
     for (let round = 0; round < 10_000 && !this.disposed; round++) {
       const state = this.snapshot.state
       if (state.time >= time || state.stopped) break

@@ -120,7 +120,7 @@ export function App() {
   )
 
   const refreshMe = useCallback(() => {
-    fetchMe().then(setMe, () => setMe({ user: null, oauth: { configured: false } }))
+    fetchMe().then(setMe, () => setMe({ user: null, auth: { configured: false, howTo: '' } }))
   }, [])
 
   useEffect(() => {

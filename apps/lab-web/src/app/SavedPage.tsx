@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useState } from 'react'
-import { deleteSaved, listSaved, loginUrl, type SavedItem } from '../api/account'
+import { deleteSaved, getSaved, listSaved, loginUrl, type SavedSummary } from '../api/account'
 import { LabError } from '../api/http'
 import { useI18n } from '../i18n/i18n'
+import { formatTime } from '../views/format'
 import { useLab } from './lab-context'
 
 /** A signed-in user's saved scenarios and runs. */
 export function SavedPage() {
   const { me, startSession, showSignInHelp } = useLab()
   const { t, language } = useI18n()
-  const [items, setItems] = useState<readonly SavedItem[] | null>(null)
+  const [items, setItems] = useState<readonly SavedSummary[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const signedIn = me?.user != null
   const load = useCallback(() => {
@@ -18,12 +19,22 @@ export function SavedPage() {
     if (signedIn) load()
   }, [signedIn, load])
 
+  // A saved scenario opens at its start, a history where it ended.
+  const open = async (item: SavedSummary) => {
+    try {
+      const full = await getSaved(item.id)
+      await startSession({ recipe: full.recipe }, item.kind === 'history' ? item.endTime : undefined)
+    } catch (e) {
+      setError(e instanceof LabError ? e.describe() : String(e))
+    }
+  }
+
   if (!signedIn) {
     return (
       <main className="page" data-testid="saved-page">
         <h1>{t('saved.title')}</h1>
         <p>{t('saved.signIn')}</p>
-        {me?.oauth.configured ? (
+        {me?.auth.configured === true ? (
           <a className="btn btn-primary" href={loginUrl(me)}>
             {t('auth.signIn')}
           </a>
@@ -43,13 +54,13 @@ export function SavedPage() {
       <ul className="cards">
         {items?.map((item) => (
           <li key={item.id} className="card" data-testid="saved-item">
-            <h2>{item.name}</h2>
+            <h2>{item.title}</h2>
             <p className="muted">
-              {t(`saved.kind.${item.kind}`)} · {t('run.recipe', { seed: item.recipe.seed, n: item.recipe.commands.length })} ·{' '}
+              {t(`saved.kind.${item.kind}`)} · {t('saved.shape', { nodes: item.nodes, n: item.commands, time: formatTime(item.endTime) })} ·{' '}
               {t('saved.when', { when: new Date(item.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en') })}
             </p>
             <div className="card-foot">
-              <button type="button" className="btn btn-primary" data-testid="saved-open" onClick={() => void startSession({ recipe: item.recipe })}>
+              <button type="button" className="btn btn-primary" data-testid="saved-open" onClick={() => void open(item)}>
                 {t('saved.open')}
               </button>
               <button

@@ -11,11 +11,9 @@ export function SignInHelp({ onClose }: { readonly onClose: () => void }) {
   useEffect(() => {
     dialog.current?.showModal()
   }, [])
-  const callback = me?.oauth.callbackUrl ?? `${location.origin}/v1/lab/auth/github/callback`
-  const settings = me?.oauth.settings ?? ['RAFTKIT_LAB_GITHUB_CLIENT_ID', 'RAFTKIT_LAB_GITHUB_CLIENT_SECRET']
   return (
     <dialog ref={dialog} className="dialog" data-testid="sign-in-help" onClose={onClose}>
-      {me?.oauth.configured ? (
+      {me?.auth.configured === true ? (
         <>
           <p>{t('auth.anonymous')}</p>
           <a className="btn btn-primary btn-github" href={loginUrl(me)}>
@@ -25,10 +23,10 @@ export function SignInHelp({ onClose }: { readonly onClose: () => void }) {
       ) : (
         <>
           <h2>{t('auth.notConfigured')}</h2>
-          <p>{t('auth.howTo', { callback })}</p>
-          <pre className="code" data-testid="sign-in-settings">
-            {settings.map((setting) => (setting.includes('=') ? setting : `${setting}=…`)).join('\n')}
-          </pre>
+          <p>{t('auth.howToIntro')}</p>
+          <p className="code" data-testid="sign-in-settings">
+            {(me !== null && !me.auth.configured && me.auth.howTo) || t('auth.unreachable')}
+          </p>
           <p className="muted">{t('auth.anonymous')}</p>
         </>
       )}

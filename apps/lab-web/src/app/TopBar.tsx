@@ -59,7 +59,7 @@ export function TopBar() {
               {t('auth.signOut')}
             </button>
           </span>
-        ) : me?.oauth.configured ? (
+        ) : me?.auth.configured === true ? (
           <a className="btn btn-small btn-github" href={loginUrl(me)} data-testid="sign-in">
             {t('auth.signIn')}
           </a>

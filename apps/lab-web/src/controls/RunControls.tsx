@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react'
-import { saveRecipe } from '../api/account'
+import { saveRecipe, type SavedKind } from '../api/account'
 import { LabError } from '../api/http'
 import { downloadRecipe, readRecipeFile, shareLink } from '../api/share'
 import { useLab } from '../app/lab-context'
@@ -22,6 +22,7 @@ export function RunControls() {
   const [paused, setPaused] = useState(false)
   const [link, setLink] = useState<string | null>(null)
   const [name, setName] = useState('')
+  const [kind, setKind] = useState<SavedKind>('history')
   const fileInput = useRef<HTMLInputElement>(null)
 
   const copyLink = async () => {
@@ -42,7 +43,7 @@ export function RunControls() {
       return
     }
     try {
-      await saveRecipe(name.trim() || `seed ${recipe.seed}`, recipe.scenario !== undefined && recipe.commands.length === 0 ? 'scenario' : 'run', recipe)
+      await saveRecipe(name.trim() || `seed ${recipe.seed}`, kind, { ...recipe, endTime: Math.max(recipe.endTime ?? 0, state.time) })
       notify('info', t('run.saved'))
       setName('')
     } catch (error) {
@@ -142,6 +143,13 @@ export function RunControls() {
             <label>
               {t('run.saveName')}
               <input value={name} maxLength={100} data-testid="save-name" placeholder={`seed ${recipe.seed}`} onChange={(event) => setName(event.currentTarget.value)} />
+            </label>
+            <label>
+              {t('run.saveAs')}
+              <select value={kind} data-testid="save-kind" onChange={(event) => setKind(event.currentTarget.value as SavedKind)}>
+                <option value="history">{t('saved.kind.history')}</option>
+                <option value="scenario">{t('saved.kind.scenario')}</option>
+              </select>
             </label>
             <button type="submit" className="btn" data-testid="save">
               ★ {t('run.save')}
