@@ -12,7 +12,6 @@ export function NodeControls() {
   const [timeout, setTimeoutDraft] = useState('')
   useEffect(() => setTimeoutDraft(''), [selectedNode])
   const live = state.kind === 'live'
-  const faultsAllowed = !live || state.faults === true
 
   return (
     <div className="panel-body" data-testid="node-controls">
@@ -58,11 +57,11 @@ export function NodeControls() {
           </dl>
           <div className="button-row">
             {node.up ? (
-              <button type="button" className="btn btn-danger" data-testid="crash" disabled={!faultsAllowed} onClick={() => void send({ type: 'crash', node: node.id })}>
+              <button type="button" className="btn btn-danger" data-testid="crash" onClick={() => void send({ type: 'crash', node: node.id })}>
                 ✕ {t('nodeCtl.crash')}
               </button>
             ) : (
-              <button type="button" className="btn btn-primary" data-testid="restart" disabled={!faultsAllowed} onClick={() => void send({ type: 'restart', node: node.id })}>
+              <button type="button" className="btn btn-primary" data-testid="restart" onClick={() => void send({ type: 'restart', node: node.id })}>
                 ↻ {t('nodeCtl.restart')}
               </button>
             )}
