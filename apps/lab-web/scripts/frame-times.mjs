@@ -63,7 +63,12 @@ const collectInPage = ({ ms, scroll }) =>
     requestAnimationFrame(tick)
   })
 
-export async function measureFrameTimes({ nodes = 9, entries = 3000, seconds = 6, print = console.log } = {}) {
+export async function measureFrameTimes({
+  nodes = 9,
+  entries = 3000,
+  seconds = 6,
+  print = console.log,
+} = {}) {
   if (!existsSync(chromiumPath)) {
     print(`skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium)`)
     return undefined
@@ -71,12 +76,17 @@ export async function measureFrameTimes({ nodes = 9, entries = 3000, seconds = 6
   const lab = await import('../../../packages/lab/dist/index.js')
   const { chromium } = await import('playwright-core')
   const staticDir = process.env.LAB_WEB_DIST ?? fileURLToPath(new URL('../dist', import.meta.url))
-  if (!existsSync(`${staticDir}/index.html`)) throw new Error('build the page first: npm run build -w apps/lab-web')
+  if (!existsSync(`${staticDir}/index.html`))
+    throw new Error('build the page first: npm run build -w apps/lab-web')
   const server = await lab.startLabServer({ host: '127.0.0.1', port: 0, staticDir })
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   try {
     const post = async (path, body) => {
-      const response = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const response = await fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       const json = await response.json()
       if (!response.ok) throw new Error(`${path}: ${JSON.stringify(json)}`)
       return json
@@ -107,15 +117,23 @@ export async function measureFrameTimes({ nodes = 9, entries = 3000, seconds = 6
     const playing = stats(await page.evaluate(collectInPage, { ms: seconds * 1000, scroll: false }))
     // A person scrolling the log stops following the newest entry (the wheel does that by itself).
     await page.locator('.logs .inline-check input').uncheck()
-    const scrolling = stats(await page.evaluate(collectInPage, { ms: seconds * 1000, scroll: true }))
+    const scrolling = stats(
+      await page.evaluate(collectInPage, { ms: seconds * 1000, scroll: true }),
+    )
     const inFlight = (await page.getAttribute('[data-testid=messages]', 'data-count')) ?? '?'
     const final = (await post(`/v1/lab/sessions/${session.id}/commands`, { type: 'pause' })).state
 
     const row = (name, s) =>
       `${name.padEnd(22)} ${String(s.frames).padStart(6)} ${s.fps.toFixed(1).padStart(6)} ${s.p50.toFixed(1).padStart(6)} ${s.p95.toFixed(1).padStart(6)} ${s.p99.toFixed(1).padStart(6)} ${s.max.toFixed(1).padStart(7)} ${String(s.over50).padStart(6)}`
-    print(`cluster: ${nodes} nodes, ${longest(final)} log entries on the longest log (filled in ${fillSeconds.toFixed(1)} s), ${inFlight} messages in flight at the end`)
-    print(`DOM: ${domRows} log rows rendered (virtualized), page at 1440x900, Chromium headless, no GPU`)
-    print(`${'phase'.padEnd(22)} ${'frames'.padStart(6)} ${'fps'.padStart(6)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(7)} ${'>50ms'.padStart(6)}`)
+    print(
+      `cluster: ${nodes} nodes, ${longest(final)} log entries on the longest log (filled in ${fillSeconds.toFixed(1)} s), ${inFlight} messages in flight at the end`,
+    )
+    print(
+      `DOM: ${domRows} log rows rendered (virtualized), page at 1440x900, Chromium headless, no GPU`,
+    )
+    print(
+      `${'phase'.padEnd(22)} ${'frames'.padStart(6)} ${'fps'.padStart(6)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(7)} ${'>50ms'.padStart(6)}`,
+    )
     print(row('paused', paused))
     print(row('playing at 1x', playing))
     print(row('playing + log scroll', scrolling))
@@ -129,7 +147,15 @@ export async function measureFrameTimes({ nodes = 9, entries = 3000, seconds = 6
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { nodes: { type: 'string', default: '9' }, entries: { type: 'string', default: '3000' }, seconds: { type: 'string', default: '6' } },
+    options: {
+      nodes: { type: 'string', default: '9' },
+      entries: { type: 'string', default: '3000' },
+      seconds: { type: 'string', default: '6' },
+    },
   })
-  await measureFrameTimes({ nodes: Number(values.nodes), entries: Number(values.entries), seconds: Number(values.seconds) })
+  await measureFrameTimes({
+    nodes: Number(values.nodes),
+    entries: Number(values.entries),
+    seconds: Number(values.seconds),
+  })
 }

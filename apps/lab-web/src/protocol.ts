@@ -2,7 +2,11 @@
  * The Lab protocol as the page uses it: types only, from `@raftkit/lab/protocol` (the server's
  * schemas stay out of the bundle). `docs/lab-protocol.md` explains them.
  */
-import type { CommandInput, CreateSessionBody as ServerCreateSessionBody, UnsafeRuleName } from '@raftkit/lab/protocol'
+import type {
+  CommandInput,
+  CreateSessionBody as ServerCreateSessionBody,
+  UnsafeRuleName,
+} from '@raftkit/lab/protocol'
 
 export type {
   Bilingual,
@@ -35,4 +39,8 @@ export type ClientOp = Extract<Command, { type: 'client' }>['op']
 export type CreateSessionBody = ServerCreateSessionBody
 
 /** Mirrors the server's `unsafeRuleSchema` options (kept here so zod stays out of the page). */
-export const unsafeRuleNames = ['commit-old-term', 'forget-vote', 'stale-read'] as const satisfies readonly UnsafeRuleName[]
+export const unsafeRuleNames = [
+  'commit-old-term',
+  'forget-vote',
+  'stale-read',
+] as const satisfies readonly UnsafeRuleName[]

@@ -4,7 +4,10 @@ import { join } from 'node:path'
 import type { LabServer } from '@raftkit/lab'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGitHubStandIn, type GitHubStandIn } from '../../../packages/lab/src/testing/github-stand-in.js'
+import {
+  startGitHubStandIn,
+  type GitHubStandIn,
+} from '../../../packages/lab/src/testing/github-stand-in.js'
 import { launchBrowser, skipReason, watchPage, type TestBrowser } from './support/browser.js'
 import { buildPage, startLab } from './support/lab.js'
 
@@ -27,7 +30,9 @@ describe.skipIf(skipReason !== undefined)('Raft Lab accounts in the browser', ()
     built = await buildPage()
     provider = await startGitHubStandIn()
     dataDir = await mkdtemp(join(tmpdir(), 'raftlab-accounts-'))
-    configured = await startLab(built.dir, { accounts: { databasePath: join(dataDir, 'lab.sqlite'), oauth: provider.oauth } })
+    configured = await startLab(built.dir, {
+      accounts: { databasePath: join(dataDir, 'lab.sqlite'), oauth: provider.oauth },
+    })
     unconfigured = await startLab(built.dir, { accounts: { oauth: undefined } })
     browser = await launchBrowser()
     page = await browser.browser.newPage({ viewport: { width: 1440, height: 900 } })
@@ -87,7 +92,9 @@ describe.skipIf(skipReason !== undefined)('Raft Lab accounts in the browser', ()
     expect(await page.getAttribute('[data-testid=lab]', 'data-session')).not.toBe(before)
     await page.locator('[data-testid=tab-run]').click()
     // The same recipe: same seed (the summary names it).
-    expect((await page.locator('[data-testid=recipe-summary]').textContent())?.split(' · ')[0]).toBe(seed?.split(' · ')[0])
+    expect(
+      (await page.locator('[data-testid=recipe-summary]').textContent())?.split(' · ')[0],
+    ).toBe(seed?.split(' · ')[0])
   })
 
   it('signs out', async () => {

@@ -1,7 +1,13 @@
 import type { LabServer, NodeView, State } from '@raftkit/lab'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, skipReason, waitFor, watchPage, type TestBrowser } from './support/browser.js'
+import {
+  launchBrowser,
+  skipReason,
+  waitFor,
+  watchPage,
+  type TestBrowser,
+} from './support/browser.js'
 import { buildPage, sessionCommand, sessionState, startLab } from './support/lab.js'
 
 /**
@@ -37,10 +43,15 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     return id
   }
   const state = async (): Promise<State> => sessionState(server, await sessionId())
-  const leaderOnPage = async (excluding: readonly string[] = [], minTerm = 1): Promise<{ id: string; term: number } | null> =>
+  const leaderOnPage = async (
+    excluding: readonly string[] = [],
+    minTerm = 1,
+  ): Promise<{ id: string; term: number } | null> =>
     page.evaluate(
       ({ excluding, minTerm }) => {
-        for (const node of document.querySelectorAll<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')) {
+        for (const node of document.querySelectorAll<SVGGElement>(
+          'g[data-testid^="node-"][data-role="leader"]',
+        )) {
           const id = node.dataset['testid']!.slice('node-'.length)
           const term = Number(node.dataset['term'])
           if (!excluding.includes(id) && term >= minTerm) return { id, term }
@@ -67,15 +78,25 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await sessionCommand(server, await sessionId(), { type: 'speed', factor: 1 })
     firstLeader = await waitFor('a leader on the page', () => leaderOnPage())
     // Messages fly, the log fills (the leader's no-op), events name their rule.
-    await waitFor('a committed entry in the log view', async () => (await page.locator('[data-testid=logs] .log-cell-committed').count()) > 0)
-    await waitFor('an event citing a Raft rule', async () => (await page.locator('[data-testid=events] .event-rule').count()) > 0)
+    await waitFor(
+      'a committed entry in the log view',
+      async () => (await page.locator('[data-testid=logs] .log-cell-committed').count()) > 0,
+    )
+    await waitFor(
+      'an event citing a Raft rule',
+      async () => (await page.locator('[data-testid=events] .event-rule').count()) > 0,
+    )
   })
 
   it('crashes the leader from the page and sees a new leader elected', async () => {
     await page.locator(`g[data-testid="node-${firstLeader.id}"]`).click()
     await page.locator('[data-testid=crash]').click()
-    await page.locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`).waitFor({ timeout: 30_000 })
-    secondLeader = await waitFor('a new leader', () => leaderOnPage([firstLeader.id], firstLeader.term + 1))
+    await page
+      .locator(`g[data-testid="node-${firstLeader.id}"][data-role=down]`)
+      .waitFor({ timeout: 30_000 })
+    secondLeader = await waitFor('a new leader', () =>
+      leaderOnPage([firstLeader.id], firstLeader.term + 1),
+    )
     const server_ = await state()
     expect(server_.nodes.find((n) => n.id === firstLeader.id)?.up).toBe(false)
     expect(server_.terms.at(-1)?.leader).toBe(secondLeader.id)
@@ -88,12 +109,21 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator(`[data-testid=draft-${secondLeader.id}]`).click()
     await page.locator(`[data-testid=draft-${secondLeader.id}][data-group="1"]`).waitFor()
     await page.locator('[data-testid=apply-partition]').click()
-    await waitFor('the partition on the server', async () => (await state()).network.groups !== null)
-    const others = (await state()).nodes.filter((n) => n.id !== secondLeader.id && n.id !== firstLeader.id)
+    await waitFor(
+      'the partition on the server',
+      async () => (await state()).network.groups !== null,
+    )
+    const others = (await state()).nodes.filter(
+      (n) => n.id !== secondLeader.id && n.id !== firstLeader.id,
+    )
     const pair = [secondLeader.id, others[0]!.id].sort()
-    expect(await page.getAttribute(`[data-testid=link-${pair[0]}-${pair[1]}]`, 'data-cut')).toBe('both')
+    expect(await page.getAttribute(`[data-testid=link-${pair[0]}-${pair[1]}]`, 'data-cut')).toBe(
+      'both',
+    )
     // The majority side elects a leader of its own in a later term.
-    const third = await waitFor('a leader in the majority', () => leaderOnPage([firstLeader.id, secondLeader.id], secondLeader.term + 1))
+    const third = await waitFor('a leader in the majority', () =>
+      leaderOnPage([firstLeader.id, secondLeader.id], secondLeader.term + 1),
+    )
     expect(others.map((n) => n.id)).toContain(third.id)
     await page.locator('[data-testid=heal]').click()
     await waitFor('the healed network on the server', async () => {
@@ -124,21 +154,30 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator('g[data-testid="node-n6"]').waitFor({ timeout: 30_000 })
     await page.locator('g[data-testid="node-n6"][data-member=voter]').waitFor({ timeout: 60_000 })
     // Hand the leadership to a running follower.
-    const target = (await state()).nodes.find((n) => n.up && n.voter && n.role === 'follower' && n.id !== 'n6')!
+    const target = (await state()).nodes.find(
+      (n) => n.up && n.voter && n.role === 'follower' && n.id !== 'n6',
+    )!
     await page.locator(`g[data-testid="node-${target.id}"]`).click()
     await page.locator('[data-testid=transfer]').click()
-    await page.locator(`g[data-testid="node-${target.id}"][data-role=leader]`).waitFor({ timeout: 60_000 })
+    await page
+      .locator(`g[data-testid="node-${target.id}"][data-role=leader]`)
+      .waitFor({ timeout: 60_000 })
     // A write, then a compare-and-set that only succeeds if the key is absent (it is not).
     await page.locator('[data-testid=tab-client]').click()
     await page.locator('[data-testid=client-key]').fill('greeting')
     await page.locator('[data-testid=client-value]').fill('hello')
     await page.locator('[data-testid=client-send]').click()
-    await page.locator('[data-testid=kv] td', { hasText: 'hello' }).first().waitFor({ timeout: 60_000 })
+    await page
+      .locator('[data-testid=kv] td', { hasText: 'hello' })
+      .first()
+      .waitFor({ timeout: 60_000 })
     await page.locator('label.segment', { hasText: 'CAS' }).click()
     await page.locator('[data-testid=client-value]').fill('bonjour')
     await page.locator('label.inline-check', { hasText: 'only if absent' }).locator('input').check()
     await page.locator('[data-testid=client-send]').click()
-    await page.locator('[data-testid=client-ops] li', { hasText: 'not swapped' }).waitFor({ timeout: 60_000 })
+    await page
+      .locator('[data-testid=client-ops] li', { hasText: 'not swapped' })
+      .waitFor({ timeout: 60_000 })
     expect(await page.locator('[data-testid=kv] td', { hasText: 'bonjour' }).count()).toBe(0)
     // And the new member leaves again.
     await page.locator('g[data-testid="node-n6"]').click()
@@ -160,7 +199,10 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     expect((await state()).futureCommands).toBeGreaterThan(0)
     expect(await page.locator('[data-testid=time]').textContent()).toBe('0 ms')
     // The member added later is not there yet.
-    await waitFor('five nodes at the start', async () => (await page.locator('g[data-testid^="node-"]').count()) === 5)
+    await waitFor(
+      'five nodes at the start',
+      async () => (await page.locator('g[data-testid^="node-"]').count()) === 5,
+    )
     await page.keyboard.press('End')
     await waitFor('back at the end', async () => (await state()).time === pausedAt.time)
     const again = await state()
@@ -217,8 +259,15 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator('[data-testid=checkquorum]').uncheck()
     await page.locator('[data-testid=unsafe]').selectOption('forget-vote')
     await waitFor('the rules on the server', async () => {
-      const rules = Object.assign({}, ...((await state()).recipe?.commands ?? []).filter((e) => e.command.type === 'settings').map((e) => e.command))
-      return rules.preVote === false && rules.checkQuorum === false && rules.unsafe === 'forget-vote'
+      const rules = Object.assign(
+        {},
+        ...((await state()).recipe?.commands ?? [])
+          .filter((e) => e.command.type === 'settings')
+          .map((e) => e.command),
+      )
+      return (
+        rules.preVote === false && rules.checkQuorum === false && rules.unsafe === 'forget-vote'
+      )
     })
     await page.locator('.unsafe-on').waitFor()
     // n1 and n2 cannot hear each other; n3 hears both.
@@ -228,7 +277,9 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     // n1 wins term 1 with n3's vote: step event by event until it leads.
     await page.locator('g[data-testid="node-n1"]').click()
     await page.locator('[data-testid=campaign]').click()
-    await waitFor('the campaign on the server', async () => (await state()).recipe?.commands.some((e) => e.command.type === 'campaign'))
+    await waitFor('the campaign on the server', async () =>
+      (await state()).recipe?.commands.some((e) => e.command.type === 'campaign'),
+    )
     for (let i = 0; i < 100 && (await state()).nodes[0]!.role !== 'leader'; i++) {
       const seq = (await state()).eventSeq
       await page.locator('[data-testid=step]').click()
@@ -242,7 +293,11 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator('[data-testid=restart]').click()
     await page.locator('g[data-testid="node-n2"]').click()
     await page.locator('[data-testid=campaign]').click()
-    await waitFor('the second campaign on the server', async () => (await state()).recipe?.commands.filter((e) => e.command.type === 'campaign').length === 2)
+    await waitFor(
+      'the second campaign on the server',
+      async () =>
+        (await state()).recipe?.commands.filter((e) => e.command.type === 'campaign').length === 2,
+    )
     await page.locator('[data-testid=play]').click()
     const alarm = page.locator('[data-testid=safety-alarm]')
     await alarm.waitFor({ timeout: 60_000 })
@@ -262,7 +317,11 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     await page.locator('[data-testid=tab-network]', { hasText: '网络' }).waitFor()
     // Server-sent texts come in both languages; the event list shows the Chinese half.
     await page.locator('[data-testid=play]').click()
-    await waitFor('a Chinese event text', async () => /[\u4e00-\u9fff]/.test((await page.locator('[data-testid=events] .event-text').last().textContent()) ?? ''))
+    await waitFor('a Chinese event text', async () =>
+      /[\u4e00-\u9fff]/.test(
+        (await page.locator('[data-testid=events] .event-text').last().textContent()) ?? '',
+      ),
+    )
     await page.reload()
     await page.locator('[data-testid=nav-sim]', { hasText: '模拟' }).waitFor({ timeout: 30_000 })
     await page.locator('[data-testid=language]').selectOption('en')
@@ -270,25 +329,38 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
   })
 
   it('works at phone width: no sideways scrolling, every control reachable', async () => {
-    const phone = await browser.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+    const phone = await browser.browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    })
     const phoneErrors = watchPage(phone)
     try {
       await phone.goto(server.url + '/')
       await phone.locator('[data-testid=lab]').waitFor({ timeout: 30_000 })
       const leader = await waitFor('a leader on the phone', () =>
-        phone.evaluate(() => document.querySelector<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')?.dataset['testid']?.slice(5) ?? null),
+        phone.evaluate(
+          () =>
+            document
+              .querySelector<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')
+              ?.dataset['testid']?.slice(5) ?? null,
+        ),
       )
       const width = await phone.evaluate(() => document.documentElement.scrollWidth)
       expect(width).toBeLessThanOrEqual(390)
       // Pick the leader with a tap on its chip in the panel, crash it, see it go down.
       await phone.locator(`[data-testid=pick-${leader}]`).tap()
       await phone.locator('[data-testid=crash]').tap()
-      await phone.locator(`g[data-testid="node-${leader}"][data-role=down]`).waitFor({ timeout: 30_000 })
+      await phone
+        .locator(`g[data-testid="node-${leader}"][data-role=down]`)
+        .waitFor({ timeout: 30_000 })
       for (const tab of ['network', 'client', 'rules', 'run']) {
         await phone.locator(`[data-testid=tab-${tab}]`).tap()
         await phone.locator(`[data-testid=${tab === 'rules' ? 'rules' : tab}-controls]`).waitFor()
       }
-      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      )
       expect(phoneErrors.errors).toEqual([])
     } finally {
       await phone.close()

@@ -5,7 +5,13 @@ import type { LabServer } from '@raftkit/lab'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalClusterProcesses } from '../../cli/src/cluster/local-cluster.js'
-import { launchBrowser, skipReason, waitFor, watchPage, type TestBrowser } from './support/browser.js'
+import {
+  launchBrowser,
+  skipReason,
+  waitFor,
+  watchPage,
+  type TestBrowser,
+} from './support/browser.js'
 import { buildPage, startLab } from './support/lab.js'
 import { freePortBase } from './support/ports.js'
 
@@ -65,18 +71,29 @@ describe.skipIf(skipReason !== undefined)('Raft Lab live mode in the browser', (
   })
 
   const leaderOnPage = (): Promise<string | null> =>
-    page.evaluate(() => document.querySelector<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')?.dataset['testid']?.slice(5) ?? null)
+    page.evaluate(
+      () =>
+        document
+          .querySelector<SVGGElement>('g[data-testid^="node-"][data-role="leader"]')
+          ?.dataset['testid']?.slice(5) ?? null,
+    )
 
   let leader: string
 
   it('shows the real cluster: three nodes and their leader', async () => {
     await page.goto(lab.url + '/#live')
     await page.locator('[data-testid=lab]').waitFor({ timeout: 60_000 })
-    await waitFor('three nodes', async () => (await page.locator('g[data-testid^="node-"]').count()) === 3)
+    await waitFor(
+      'three nodes',
+      async () => (await page.locator('g[data-testid^="node-"]').count()) === 3,
+    )
     leader = await waitFor('a leader of the real cluster', leaderOnPage, 90_000)
     expect(await page.locator('.live-note').textContent()).toContain('act on the real nodes')
-    // Play, step and the timeline's scrubber belong to simulations.
-    expect(await page.locator('[data-testid=play], [data-testid=pause]').first().isDisabled()).toBe(true)
+    // Play, step, speed and the timeline's scrubber belong to simulations: the real cluster
+    // runs in real time.
+    const simulationOnly =
+      '[data-testid=play], [data-testid=pause], [data-testid=step], [data-testid=speed], [data-testid=scrub]'
+    expect(await page.locator(simulationOnly).count()).toBe(0)
   })
 
   it('writes through the page and sees the value in every node', async () => {
@@ -85,7 +102,12 @@ describe.skipIf(skipReason !== undefined)('Raft Lab live mode in the browser', (
     await page.locator('[data-testid=client-value]').fill('from-the-page')
     await page.locator('[data-testid=client-send]').click()
     // Every node's state machine, as the live view polls it, shows the value.
-    await waitFor('the value on all three nodes in the key-value view', async () => (await page.locator('[data-testid=kv] td', { hasText: 'from-the-page' }).count()) === 3, 60_000)
+    await waitFor(
+      'the value on all three nodes in the key-value view',
+      async () =>
+        (await page.locator('[data-testid=kv] td', { hasText: 'from-the-page' }).count()) === 3,
+      60_000,
+    )
     const response = await waitFor('the write on a node', async () => {
       const r = await fetch(`${cluster.members[0]!.clientUrl}/v1/kv/live-key`)
       return r.ok ? ((await r.json()) as { value: string }) : null
@@ -96,14 +118,22 @@ describe.skipIf(skipReason !== undefined)('Raft Lab live mode in the browser', (
   it('crashes the real leader process and sees another node take over, then restarts it', async () => {
     await page.locator(`g[data-testid="node-${leader}"]`).click()
     await page.locator('[data-testid=crash]').click()
-    await page.locator(`g[data-testid="node-${leader}"][data-role=down]`).waitFor({ timeout: 60_000 })
-    const next = await waitFor('a new leader', async () => {
-      const id = await leaderOnPage()
-      return id !== null && id !== leader ? id : null
-    }, 90_000)
+    await page
+      .locator(`g[data-testid="node-${leader}"][data-role=down]`)
+      .waitFor({ timeout: 60_000 })
+    const next = await waitFor(
+      'a new leader',
+      async () => {
+        const id = await leaderOnPage()
+        return id !== null && id !== leader ? id : null
+      },
+      90_000,
+    )
     expect(next).not.toBe(leader)
     await page.locator('[data-testid=restart]').click()
-    await page.locator(`g[data-testid="node-${leader}"]:not([data-role=down])`).waitFor({ timeout: 90_000 })
+    await page
+      .locator(`g[data-testid="node-${leader}"]:not([data-role=down])`)
+      .waitFor({ timeout: 90_000 })
   })
 
   it('has had no errors in the page', () => {

@@ -31,7 +31,10 @@ async function parseError(response: Response): Promise<LabError> {
   } catch {
     // Not JSON: fall through to a generic error naming the status.
   }
-  return new LabError({ code: 'http_' + response.status, message: `${response.status} ${response.statusText}` }, response.status)
+  return new LabError(
+    { code: 'http_' + response.status, message: `${response.status} ${response.statusText}` },
+    response.status,
+  )
 }
 
 export async function requestJson<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -40,17 +43,25 @@ export async function requestJson<T>(path: string, init: RequestInit = {}): Prom
     response = await fetch(apiBase + path, {
       credentials: 'same-origin',
       ...init,
-      headers: { accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      headers: {
+        accept: 'application/json',
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
     })
   } catch (error) {
-    throw new LabError({ code: 'network', message: error instanceof Error ? error.message : String(error) })
+    throw new LabError({
+      code: 'network',
+      message: error instanceof Error ? error.message : String(error),
+    })
   }
   if (!response.ok) throw await parseError(response)
   if (response.status === 204) return undefined as T
   return (await response.json()) as T
 }
 
-export const getJson = <T,>(path: string): Promise<T> => requestJson<T>(path)
-export const postJson = <T,>(path: string, body: unknown): Promise<T> =>
+export const getJson = <T>(path: string): Promise<T> => requestJson<T>(path)
+export const postJson = <T>(path: string, body: unknown): Promise<T> =>
   requestJson<T>(path, { method: 'POST', body: JSON.stringify(body) })
-export const deleteJson = <T,>(path: string): Promise<T> => requestJson<T>(path, { method: 'DELETE' })
+export const deleteJson = <T>(path: string): Promise<T> =>
+  requestJson<T>(path, { method: 'DELETE' })

@@ -90,7 +90,14 @@ export class SessionClient {
   constructor(id: string, paths: SessionPaths, state: State) {
     this.id = id
     this.paths = paths
-    this.snapshot = { state, receivedAt: performance.now(), events: [], status: 'connecting', horizon: Math.max(state.horizon, state.time), horizonTerms: state.terms }
+    this.snapshot = {
+      state,
+      receivedAt: performance.now(),
+      events: [],
+      status: 'connecting',
+      horizon: Math.max(state.horizon, state.time),
+      horizonTerms: state.terms,
+    }
     this.connect()
     void this.fetchEvents(Math.max(0, state.eventSeq - 500))
   }
@@ -104,7 +111,8 @@ export class SessionClient {
 
   /** Sends a command; resolves when the server applied it, rejects with its error otherwise. */
   send(command: Command): Promise<void> {
-    if (this.disposed) return Promise.reject(new LabError({ code: 'closed', message: 'session closed' }))
+    if (this.disposed)
+      return Promise.reject(new LabError({ code: 'closed', message: 'session closed' }))
     const socket = this.socket
     if (socket === null || socket.readyState !== WebSocket.OPEN) return this.sendOverRest(command)
     const commandId = `c${this.nextCommandId++}`
@@ -130,7 +138,8 @@ export class SessionClient {
       if (state.time >= time || state.stopped) break
       await this.sendOverRest({ type: 'step', count: 1000 })
     }
-    if (!this.disposed && this.snapshot.state.time !== time) await this.sendOverRest({ type: 'seek', time })
+    if (!this.disposed && this.snapshot.state.time !== time)
+      await this.sendOverRest({ type: 'seek', time })
   }
 
   /** One node with its whole log (the state carries only the newest entries). */
@@ -221,10 +230,14 @@ export class SessionClient {
     // A seek back replays the run: events after the new position are no longer "the past".
     let events = this.snapshot.events
     const last = events.at(-1)
-    if (last !== undefined && state.eventSeq < last.seq) events = events.filter((event) => event.seq <= state.eventSeq)
+    if (last !== undefined && state.eventSeq < last.seq)
+      events = events.filter((event) => event.seq <= state.eventSeq)
     // The server's horizon shrinks when a new command drops the recorded future.
     const horizon = Math.max(state.horizon, state.time)
-    const horizonTerms = state.time >= horizon || horizon < this.snapshot.horizon ? state.terms : this.snapshot.horizonTerms
+    const horizonTerms =
+      state.time >= horizon || horizon < this.snapshot.horizon
+        ? state.terms
+        : this.snapshot.horizonTerms
     this.update({ state, receivedAt: performance.now(), events, horizon, horizonTerms })
     this.scheduleCatchUp()
   }
@@ -248,9 +261,12 @@ export class SessionClient {
     let events = this.snapshot.events
     const first = incoming[0]!
     // Replace anything the new batch overlaps (a replay after a seek renumbers from there).
-    if (events.length > 0 && events.at(-1)!.seq >= first.seq) events = events.filter((event) => event.seq < first.seq)
+    if (events.length > 0 && events.at(-1)!.seq >= first.seq)
+      events = events.filter((event) => event.seq < first.seq)
     const merged = events.concat(incoming)
-    this.update({ events: merged.length > eventsKept ? merged.slice(merged.length - eventsKept) : merged })
+    this.update({
+      events: merged.length > eventsKept ? merged.slice(merged.length - eventsKept) : merged,
+    })
   }
 
   /** Pages through `GET .../events?after=` until caught up with the state. */
@@ -260,7 +276,9 @@ export class SessionClient {
     try {
       let cursor = after
       for (let page = 0; page < 50 && !this.disposed; page++) {
-        const response = await getJson<EventsResponse>(`${this.paths.events}?after=${cursor}&limit=1000`)
+        const response = await getJson<EventsResponse>(
+          `${this.paths.events}?after=${cursor}&limit=1000`,
+        )
         if (response.events.length > 0) this.mergeFetched(response.events)
         if (response.events.length === 0 || response.next >= response.last) break
         cursor = response.next
@@ -278,7 +296,9 @@ export class SessionClient {
     for (const event of this.snapshot.events) bySeq.set(event.seq, event)
     for (const event of fetched) if (!bySeq.has(event.seq)) bySeq.set(event.seq, event)
     const merged = [...bySeq.values()].sort((x, y) => x.seq - y.seq)
-    this.update({ events: merged.length > eventsKept ? merged.slice(merged.length - eventsKept) : merged })
+    this.update({
+      events: merged.length > eventsKept ? merged.slice(merged.length - eventsKept) : merged,
+    })
   }
 
   private update(change: Partial<SessionSnapshot>): void {

@@ -18,7 +18,8 @@ export function decodeRecipe(encoded: string): Recipe {
   const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4))
   const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0))
   const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a recipe')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('not a recipe')
   return value as Recipe
 }
 
@@ -43,8 +44,11 @@ export function downloadRecipe(recipe: Recipe, name: string): void {
 
 export async function readRecipeFile(file: File): Promise<Recipe> {
   const value = JSON.parse(await file.text()) as unknown
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a recipe')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('not a recipe')
   // A saved-run export may wrap the recipe: accept both shapes.
   const maybe = value as { recipe?: unknown }
-  return (typeof maybe.recipe === 'object' && maybe.recipe !== null ? maybe.recipe : value) as Recipe
+  return (
+    typeof maybe.recipe === 'object' && maybe.recipe !== null ? maybe.recipe : value
+  ) as Recipe
 }

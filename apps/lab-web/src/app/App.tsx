@@ -33,7 +33,11 @@ function parseHash(hash: string): Route {
   const recipe = params.get('r')
   if (recipe !== null) {
     const at = Number(params.get('t'))
-    return { view: 'sim', recipe, ...(params.has('t') && Number.isFinite(at) && at >= 0 ? { at } : {}) }
+    return {
+      view: 'sim',
+      recipe,
+      ...(params.has('t') && Number.isFinite(at) && at >= 0 ? { at } : {}),
+    }
   }
   const scenario = params.get('scenario')
   if (scenario !== null) return { view: 'sim', scenario }
@@ -70,7 +74,9 @@ export function App() {
   const startSession = useCallback(
     async (body: CreateSessionBody, at?: number) => {
       try {
-        const created = await SessionClient.create(at === undefined ? body : { ...body, playing: false })
+        const created = await SessionClient.create(
+          at === undefined ? body : { ...body, playing: false },
+        )
         if (at !== undefined) await created.fastForward(at)
         adopt(created)
       } catch (error) {
@@ -148,7 +154,14 @@ export function App() {
   )
 
   const lab = useMemo<Lab>(
-    () => ({ startSession, view, navigate, me, refreshMe, showSignInHelp: () => setSignInHelp(true) }),
+    () => ({
+      startSession,
+      view,
+      navigate,
+      me,
+      refreshMe,
+      showSignInHelp: () => setSignInHelp(true),
+    }),
     [startSession, view, navigate, me, refreshMe],
   )
 
@@ -163,7 +176,11 @@ export function App() {
             <p className="error" data-testid="failure">
               {t('app.failed', { message: failure })}
             </p>
-            <button type="button" className="btn btn-primary" onClick={() => void follow({ view: 'sim' })}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => void follow({ view: 'sim' })}
+            >
               {t('app.retry')}
             </button>
           </main>

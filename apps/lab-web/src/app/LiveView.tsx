@@ -20,7 +20,12 @@ export function LiveView() {
         if (cancelled) opened.dispose()
         else setClient((current = opened))
       },
-      (e: unknown) => setError(e instanceof LabError && (e.status === 404 || e.status === 503) ? unavailable : String(e instanceof Error ? e.message : e)),
+      (e: unknown) =>
+        setError(
+          e instanceof LabError && (e.status === 404 || e.status === 503)
+            ? unavailable
+            : String(e instanceof Error ? e.message : e),
+        ),
     )
     return () => {
       cancelled = true
@@ -36,5 +41,14 @@ export function LiveView() {
     )
   if (client === null) return <p className="loading">{t('conn.connecting')}</p>
   const faults = client.getSnapshot().state.faults === true
-  return <SimLayout client={client} banner={<p className={faults ? 'live-note' : 'live-note live-note-off'}>{faults ? t('live.faultsOn') : t('live.faultsOff')}</p>} />
+  return (
+    <SimLayout
+      client={client}
+      banner={
+        <p className={faults ? 'live-note' : 'live-note live-note-off'}>
+          {faults ? t('live.faultsOn') : t('live.faultsOff')}
+        </p>
+      }
+    />
+  )
 }

@@ -13,7 +13,9 @@ export function SavedPage() {
   const [error, setError] = useState<string | null>(null)
   const signedIn = me?.user != null
   const load = useCallback(() => {
-    listSaved().then(setItems, (e: unknown) => setError(e instanceof LabError ? e.describe() : String(e)))
+    listSaved().then(setItems, (e: unknown) =>
+      setError(e instanceof LabError ? e.describe() : String(e)),
+    )
   }, [])
   useEffect(() => {
     if (signedIn) load()
@@ -23,7 +25,10 @@ export function SavedPage() {
   const open = async (item: SavedSummary) => {
     try {
       const full = await getSaved(item.id)
-      await startSession({ recipe: full.recipe }, item.kind === 'history' ? item.endTime : undefined)
+      await startSession(
+        { recipe: full.recipe },
+        item.kind === 'history' ? item.endTime : undefined,
+      )
     } catch (e) {
       setError(e instanceof LabError ? e.describe() : String(e))
     }
@@ -56,17 +61,32 @@ export function SavedPage() {
           <li key={item.id} className="card" data-testid="saved-item">
             <h2>{item.title}</h2>
             <p className="muted">
-              {t(`saved.kind.${item.kind}`)} · {t('saved.shape', { nodes: item.nodes, n: item.commands, time: formatTime(item.endTime) })} ·{' '}
-              {t('saved.when', { when: new Date(item.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en') })}
+              {t(`saved.kind.${item.kind}`)} ·{' '}
+              {t('saved.shape', {
+                nodes: item.nodes,
+                n: item.commands,
+                time: formatTime(item.endTime),
+              })}{' '}
+              ·{' '}
+              {t('saved.when', {
+                when: new Date(item.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en'),
+              })}
             </p>
             <div className="card-foot">
-              <button type="button" className="btn btn-primary" data-testid="saved-open" onClick={() => void open(item)}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="saved-open"
+                onClick={() => void open(item)}
+              >
                 {t('saved.open')}
               </button>
               <button
                 type="button"
                 className="btn btn-quiet"
-                onClick={() => void deleteSaved(item.id).then(load, (e: unknown) => setError(String(e)))}
+                onClick={() =>
+                  void deleteSaved(item.id).then(load, (e: unknown) => setError(String(e)))
+                }
               >
                 {t('saved.delete')}
               </button>

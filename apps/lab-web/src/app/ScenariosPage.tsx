@@ -12,7 +12,9 @@ export function ScenariosPage() {
   const [scenarios, setScenarios] = useState<readonly ScenarioSummary[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
-    listScenarios().then(setScenarios, (e: unknown) => setError(e instanceof LabError ? e.describe() : String(e)))
+    listScenarios().then(setScenarios, (e: unknown) =>
+      setError(e instanceof LabError ? e.describe() : String(e)),
+    )
   }, [])
   return (
     <main className="page" data-testid="scenarios-page">
@@ -26,7 +28,11 @@ export function ScenariosPage() {
             <p>{pick(scenario.summary)}</p>
             <div className="card-foot">
               <span className="muted">{t('scenario.steps', { n: scenario.steps })}</span>
-              <button type="button" className="btn btn-primary" onClick={() => void startSession({ scenario: scenario.id })}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => void startSession({ scenario: scenario.id })}
+              >
                 {t('scenario.start')} →
               </button>
             </div>

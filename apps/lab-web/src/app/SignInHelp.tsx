@@ -24,7 +24,7 @@ export function SignInHelp({ onClose }: { readonly onClose: () => void }) {
         <>
           <h2>{t('auth.notConfigured')}</h2>
           <p>{t('auth.howToIntro')}</p>
-          <p className="code" data-testid="sign-in-settings">
+          <p className="howto" data-testid="sign-in-settings">
             {(me !== null && !me.auth.configured && me.auth.howTo) || t('auth.unreachable')}
           </p>
           <p className="muted">{t('auth.anonymous')}</p>

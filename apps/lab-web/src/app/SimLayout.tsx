@@ -13,7 +13,13 @@ import { useLab } from './lab-context'
 import { SessionProvider, useSession } from './session-context'
 
 /** The Lab itself: the cluster, the controls, the timeline, the logs, the state and the events. */
-export function SimLayout({ client, banner }: { readonly client: SessionClient; readonly banner?: React.ReactNode }) {
+export function SimLayout({
+  client,
+  banner,
+}: {
+  readonly client: SessionClient
+  readonly banner?: React.ReactNode
+}) {
   return (
     <SessionProvider key={client.id} client={client}>
       <main className="lab" data-testid="lab" data-session={client.id}>
@@ -52,7 +58,11 @@ function SessionGone() {
     <div className="gone" role="alert" data-testid="session-gone">
       <span>{t('app.gone')}</span>
       {snapshot.state.kind === 'simulated' && snapshot.state.recipe !== null && (
-        <button type="button" className="btn btn-primary" onClick={() => void startSession({ recipe: snapshot.state.recipe! }, snapshot.state.time)}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => void startSession({ recipe: snapshot.state.recipe! }, snapshot.state.time)}
+        >
           {t('app.goneReopen')}
         </button>
       )}
@@ -67,7 +77,11 @@ function ConnectionPill() {
   const { snapshot } = useSession()
   const { t } = useI18n()
   return (
-    <span className={`conn conn-${snapshot.status}`} data-testid="connection" data-status={snapshot.status}>
+    <span
+      className={`conn conn-${snapshot.status}`}
+      data-testid="connection"
+      data-status={snapshot.status}
+    >
       {t(`conn.${snapshot.status}`)}
     </span>
   )

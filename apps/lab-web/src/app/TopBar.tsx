@@ -17,10 +17,14 @@ export function TopBar() {
   const { t, language, setLanguage } = useI18n()
   return (
     <header className="topbar">
-      <a className="brand" href="#" onClick={(event) => {
-        event.preventDefault()
-        navigate('sim')
-      }}>
+      <a
+        className="brand"
+        href="#"
+        onClick={(event) => {
+          event.preventDefault()
+          navigate('sim')
+        }}
+      >
         <span className="brand-mark" aria-hidden="true" />
         <span className="brand-name">{t('app.title')}</span>
       </a>
@@ -41,7 +45,12 @@ export function TopBar() {
       <div className="topbar-end">
         <label className="lang">
           <span className="sr-only">{t('lang.label')}</span>
-          <select value={language} data-testid="language" aria-label={t('lang.label')} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
+          <select
+            value={language}
+            data-testid="language"
+            aria-label={t('lang.label')}
+            onChange={(event) => setLanguage(event.currentTarget.value as Language)}
+          >
             {languages.map((l) => (
               <option key={l} value={l}>
                 {languageNames[l]}
@@ -51,11 +60,17 @@ export function TopBar() {
         </label>
         {me?.user != null ? (
           <span className="account" data-testid="account">
-            {me.user.avatarUrl != null && <img src={me.user.avatarUrl} alt="" className="avatar" width={24} height={24} />}
+            {me.user.avatarUrl != null && (
+              <img src={me.user.avatarUrl} alt="" className="avatar" width={24} height={24} />
+            )}
             <span className="account-name" title={t('auth.signedInAs', { name: me.user.login })}>
               {me.user.login}
             </span>
-            <button type="button" className="btn btn-small btn-quiet" onClick={() => void logout().finally(refreshMe)}>
+            <button
+              type="button"
+              className="btn btn-small btn-quiet"
+              onClick={() => void logout().finally(refreshMe)}
+            >
               {t('auth.signOut')}
             </button>
           </span>
@@ -64,7 +79,12 @@ export function TopBar() {
             {t('auth.signIn')}
           </a>
         ) : (
-          <button type="button" className="btn btn-small btn-github" data-testid="sign-in" onClick={showSignInHelp}>
+          <button
+            type="button"
+            className="btn btn-small btn-github"
+            data-testid="sign-in"
+            onClick={showSignInHelp}
+          >
             {t('auth.signIn')}
           </button>
         )}

@@ -18,7 +18,10 @@ let nextNoticeId = 1
 /** Short messages at the corner of the page: refused commands, copied links, failed requests. */
 export function NoticesProvider({ children }: { readonly children: ReactNode }) {
   const [notices, setNotices] = useState<readonly Notice[]>([])
-  const dismiss = useCallback((id: number) => setNotices((all) => all.filter((notice) => notice.id !== id)), [])
+  const dismiss = useCallback(
+    (id: number) => setNotices((all) => all.filter((notice) => notice.id !== id)),
+    [],
+  )
   const notify = useCallback(
     (kind: Notice['kind'], text: string) => {
       const id = nextNoticeId++
@@ -42,9 +45,18 @@ export function NoticeList() {
   return (
     <div className="notices" role="status" aria-live="polite">
       {notices.map((notice) => (
-        <div key={notice.id} className={`notice notice-${notice.kind}`} data-testid={`notice-${notice.kind}`}>
+        <div
+          key={notice.id}
+          className={`notice notice-${notice.kind}`}
+          data-testid={`notice-${notice.kind}`}
+        >
           <span>{notice.text}</span>
-          <button type="button" className="notice-close" aria-label="×" onClick={() => dismiss(notice.id)}>
+          <button
+            type="button"
+            className="notice-close"
+            aria-label="×"
+            onClick={() => dismiss(notice.id)}
+          >
             ×
           </button>
         </div>

@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react'
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react'
 import { LabError } from '../api/http'
 import type { SessionClient, SessionSnapshot } from '../api/session-client'
 import type { Command, NodeId } from '../protocol'
@@ -31,12 +39,20 @@ export type PanelTab = 'node' | 'network' | 'client' | 'rules' | 'run'
 
 const SessionContext = createContext<Session | null>(null)
 
-export function SessionProvider({ client, children }: { readonly client: SessionClient; readonly children: ReactNode }) {
+export function SessionProvider({
+  client,
+  children,
+}: {
+  readonly client: SessionClient
+  readonly children: ReactNode
+}) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot)
   const { notify } = useNotices()
   const [selectedNode, selectNode] = useState<NodeId | null>(null)
   const [selectedLink, selectLink] = useState<LinkSelection | null>(null)
-  const [partitionDraft, setPartitionDraft] = useState<Readonly<Record<NodeId, number>> | null>(null)
+  const [partitionDraft, setPartitionDraft] = useState<Readonly<Record<NodeId, number>> | null>(
+    null,
+  )
   const [panel, setPanel] = useState<PanelTab>('node')
   const send = useCallback(
     async (command: Command) => {

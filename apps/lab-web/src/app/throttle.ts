@@ -3,7 +3,6 @@ import { useDeferredValue, useEffect, useRef, useState } from 'react'
 /** How often the heavy panels redraw at most while a run plays. */
 export const calmMs = 150
 
-
 /**
  * `value`, but changing at most every `ms` (the latest value always arrives, `ms` late at most),
  * and rendered at low priority. For the heavy panels (logs, key-value, events): they need not

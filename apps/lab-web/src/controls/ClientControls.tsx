@@ -38,30 +38,59 @@ export function ClientControls() {
       >
         <fieldset className="segmented" aria-label={t('client.op')}>
           {ops.map((candidate) => (
-            <label key={candidate} className={candidate === op ? 'segment segment-active' : 'segment'}>
-              <input type="radio" name="op" value={candidate} checked={candidate === op} onChange={() => setOp(candidate)} />
+            <label
+              key={candidate}
+              className={candidate === op ? 'segment segment-active' : 'segment'}
+            >
+              <input
+                type="radio"
+                name="op"
+                value={candidate}
+                checked={candidate === op}
+                onChange={() => setOp(candidate)}
+              />
               {candidate.toUpperCase()}
             </label>
           ))}
         </fieldset>
         <label>
           {t('client.key')}
-          <input value={key} maxLength={256} required data-testid="client-key" onChange={(event) => setKey(event.currentTarget.value)} />
+          <input
+            value={key}
+            maxLength={256}
+            required
+            data-testid="client-key"
+            onChange={(event) => setKey(event.currentTarget.value)}
+          />
         </label>
         {(op === 'put' || op === 'cas') && (
           <label>
             {t('client.value')}
-            <input value={value} maxLength={4096} data-testid="client-value" onChange={(event) => setValue(event.currentTarget.value)} />
+            <input
+              value={value}
+              maxLength={4096}
+              data-testid="client-value"
+              onChange={(event) => setValue(event.currentTarget.value)}
+            />
           </label>
         )}
         {op === 'cas' && (
           <>
             <label>
               {t('client.expected')}
-              <input value={expected} disabled={expectAbsent} data-testid="client-expected" onChange={(event) => setExpected(event.currentTarget.value)} />
+              <input
+                value={expected}
+                disabled={expectAbsent}
+                data-testid="client-expected"
+                onChange={(event) => setExpected(event.currentTarget.value)}
+              />
             </label>
             <label className="inline-check">
-              <input type="checkbox" checked={expectAbsent} onChange={(event) => setExpectAbsent(event.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                checked={expectAbsent}
+                onChange={(event) => setExpectAbsent(event.currentTarget.checked)}
+              />
               {t('client.expectAbsent')}
             </label>
           </>
@@ -92,8 +121,18 @@ export function ClientControls() {
             value={writesPerSecond}
             data-testid="workload"
             onChange={(event) => setRate(Number(event.currentTarget.value))}
-            onPointerUp={(event) => void send({ type: 'workload', writesPerSecond: Number(event.currentTarget.value) }).then(() => setRate(null))}
-            onKeyUp={(event) => void send({ type: 'workload', writesPerSecond: Number(event.currentTarget.value) }).then(() => setRate(null))}
+            onPointerUp={(event) =>
+              void send({
+                type: 'workload',
+                writesPerSecond: Number(event.currentTarget.value),
+              }).then(() => setRate(null))
+            }
+            onKeyUp={(event) =>
+              void send({
+                type: 'workload',
+                writesPerSecond: Number(event.currentTarget.value),
+              }).then(() => setRate(null))
+            }
           />
         </label>
       )}
@@ -102,17 +141,20 @@ export function ClientControls() {
         <p className="muted">{t('client.none')}</p>
       ) : (
         <ul className="client-ops" data-testid="client-ops">
-          {[...state.clients].reverse().slice(0, 12).map((c) => (
-            <li key={c.id} className={`client-op client-${c.status}`}>
-              <code>
-                {c.op} {c.key}
-                {c.value !== undefined ? `=${c.value}` : ''}
-              </code>
-              <span className="muted"> → {c.via}</span>
-              <span className="client-status">{t(`client.status.${c.status}`)}</span>
-              {c.result !== undefined && <span className="client-result">{c.result}</span>}
-            </li>
-          ))}
+          {[...state.clients]
+            .reverse()
+            .slice(0, 12)
+            .map((c) => (
+              <li key={c.id} className={`client-op client-${c.status}`}>
+                <code>
+                  {c.op} {c.key}
+                  {c.value !== undefined ? `=${c.value}` : ''}
+                </code>
+                <span className="muted"> → {c.via}</span>
+                <span className="client-status">{t(`client.status.${c.status}`)}</span>
+                {c.result !== undefined && <span className="client-result">{c.result}</span>}
+              </li>
+            ))}
         </ul>
       )}
     </div>

@@ -6,7 +6,8 @@ import { groupColors, groupLetters } from '../views/ClusterView'
 
 /** Partitions drawn by putting nodes in groups, one-way cuts, and loss and delay per link. */
 export function NetworkControls() {
-  const { snapshot, send, partitionDraft, setPartitionDraft, selectedLink, selectLink } = useSession()
+  const { snapshot, send, partitionDraft, setPartitionDraft, selectedLink, selectLink } =
+    useSession()
   const { t } = useI18n()
   const { state } = snapshot
   const { network } = state
@@ -17,7 +18,8 @@ export function NetworkControls() {
   const faultsAllowed = !live || state.faults === true
 
   const link = selectedLink
-  const current = link === null ? undefined : network.links.find((l) => l.from === link.from && l.to === link.to)
+  const current =
+    link === null ? undefined : network.links.find((l) => l.from === link.from && l.to === link.to)
   useEffect(() => {
     setLoss(current?.lossRate ?? 0)
     setDelay(current?.delayMs ?? 0)
@@ -26,7 +28,8 @@ export function NetworkControls() {
   const startDrawing = () => {
     const draft: Record<NodeId, number> = {}
     network.groups?.forEach((group, i) => group.forEach((id) => (draft[id] = Math.min(i, 2))))
-    for (const node of state.nodes) draft[node.id] ??= network.groups === null ? 0 : Math.min(network.groups.length, 2)
+    for (const node of state.nodes)
+      draft[node.id] ??= network.groups === null ? 0 : Math.min(network.groups.length, 2)
     setPartitionDraft(draft)
   }
   const applyPartition = async () => {
@@ -34,30 +37,58 @@ export function NetworkControls() {
     const groups: NodeId[][] = [[], [], []]
     for (const node of state.nodes) groups[partitionDraft[node.id] ?? 0]!.push(node.id)
     const nonEmpty = groups.filter((group) => group.length > 0)
-    const ok = await send(nonEmpty.length <= 1 ? { type: 'heal' } : { type: 'partition', groups: nonEmpty })
+    const ok = await send(
+      nonEmpty.length <= 1 ? { type: 'heal' } : { type: 'partition', groups: nonEmpty },
+    )
     if (ok) setPartitionDraft(null)
   }
 
   const summary: string[] = []
-  if (network.groups !== null) summary.push(t('net.groups', { list: network.groups.map((g) => `{${g.join(',')}}`).join(' | ') }))
-  if (network.cuts.length > 0 && network.groups === null) summary.push(t('net.cuts', { list: network.cuts.map((c) => `${c.from}→${c.to}`).join(', ') }))
+  if (network.groups !== null)
+    summary.push(
+      t('net.groups', { list: network.groups.map((g) => `{${g.join(',')}}`).join(' | ') }),
+    )
+  if (network.cuts.length > 0 && network.groups === null)
+    summary.push(t('net.cuts', { list: network.cuts.map((c) => `${c.from}→${c.to}`).join(', ') }))
   for (const l of network.links) {
-    if (l.lossRate > 0 || l.delayMs > 0) summary.push(t('net.lossy', { from: l.from, to: l.to, loss: Math.round(l.lossRate * 100), delay: l.delayMs }))
+    if (l.lossRate > 0 || l.delayMs > 0)
+      summary.push(
+        t('net.lossy', {
+          from: l.from,
+          to: l.to,
+          loss: Math.round(l.lossRate * 100),
+          delay: l.delayMs,
+        }),
+      )
   }
 
   return (
     <div className="panel-body" data-testid="network-controls">
       <div className="net-summary" data-testid="net-summary">
-        <strong>{t('net.state')}:</strong> {summary.length === 0 ? t('net.noFaults') : summary.map((line) => <div key={line}>{line}</div>)}
+        <strong>{t('net.state')}:</strong>{' '}
+        {summary.length === 0
+          ? t('net.noFaults')
+          : summary.map((line) => <div key={line}>{line}</div>)}
       </div>
       <div className="button-row">
         {partitionDraft === null ? (
-          <button type="button" className="btn" data-testid="draw-partition" disabled={!faultsAllowed} onClick={startDrawing}>
+          <button
+            type="button"
+            className="btn"
+            data-testid="draw-partition"
+            disabled={!faultsAllowed}
+            onClick={startDrawing}
+          >
             ✂ {t('net.partition')}
           </button>
         ) : (
           <>
-            <button type="button" className="btn btn-primary" data-testid="apply-partition" onClick={() => void applyPartition()}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="apply-partition"
+              onClick={() => void applyPartition()}
+            >
               {t('net.partitionApply')}
             </button>
             <button type="button" className="btn" onClick={() => setPartitionDraft(null)}>
@@ -65,7 +96,13 @@ export function NetworkControls() {
             </button>
           </>
         )}
-        <button type="button" className="btn" data-testid="heal" disabled={!faultsAllowed} onClick={() => void send({ type: 'heal' })}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="heal"
+          disabled={!faultsAllowed}
+          onClick={() => void send({ type: 'heal' })}
+        >
           ✚ {t('net.heal')}
         </button>
       </div>
@@ -96,12 +133,22 @@ export function NetworkControls() {
         <div className="link-editor" data-testid="link-editor">
           <div className="section-head">
             <h3>{t('net.link', { from: link.from, to: link.to })}</h3>
-            <button type="button" className="btn btn-small" onClick={() => selectLink({ from: link.to, to: link.from })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => selectLink({ from: link.to, to: link.from })}
+            >
               ⇄ {t('net.swap')}
             </button>
           </div>
           <div className="button-row">
-            <button type="button" className="btn" data-testid="cut-one-way" disabled={!faultsAllowed || live} onClick={() => void send({ type: 'cut', from: link.from, to: link.to })}>
+            <button
+              type="button"
+              className="btn"
+              data-testid="cut-one-way"
+              disabled={!faultsAllowed || live}
+              onClick={() => void send({ type: 'cut', from: link.from, to: link.to })}
+            >
               {t('net.cutOneWay', { from: link.from, to: link.to })}
             </button>
             <button
@@ -109,7 +156,11 @@ export function NetworkControls() {
               className="btn"
               data-testid="cut-both"
               disabled={!faultsAllowed || live}
-              onClick={() => void send({ type: 'cut', from: link.from, to: link.to }).then((ok) => ok && send({ type: 'cut', from: link.to, to: link.from }))}
+              onClick={() =>
+                void send({ type: 'cut', from: link.from, to: link.to }).then(
+                  (ok) => ok && send({ type: 'cut', from: link.to, to: link.from }),
+                )
+              }
             >
               {t('net.cutBoth')}
             </button>
@@ -119,19 +170,46 @@ export function NetworkControls() {
               className="link-form"
               onSubmit={(event) => {
                 event.preventDefault()
-                void send({ type: 'link', from: link.from, to: link.to, lossRate: loss, delayMs: delay, bothWays })
+                void send({
+                  type: 'link',
+                  from: link.from,
+                  to: link.to,
+                  lossRate: loss,
+                  delayMs: delay,
+                  bothWays,
+                })
               }}
             >
               <label>
                 {t('net.loss')} <output>{Math.round(loss * 100)}%</output>
-                <input type="range" min={0} max={1} step={0.05} value={loss} data-testid="link-loss" onChange={(event) => setLoss(Number(event.currentTarget.value))} />
+                <input
+                  type="range"
+                  min={0}
+                  max={1}
+                  step={0.05}
+                  value={loss}
+                  data-testid="link-loss"
+                  onChange={(event) => setLoss(Number(event.currentTarget.value))}
+                />
               </label>
               <label>
                 {t('net.delay')}
-                <input type="number" min={0} max={10000} step={5} value={delay} data-testid="link-delay" onChange={(event) => setDelay(Number(event.currentTarget.value))} />
+                <input
+                  type="number"
+                  min={0}
+                  max={10000}
+                  step={5}
+                  value={delay}
+                  data-testid="link-delay"
+                  onChange={(event) => setDelay(Number(event.currentTarget.value))}
+                />
               </label>
               <label className="inline-check">
-                <input type="checkbox" checked={bothWays} onChange={(event) => setBothWays(event.currentTarget.checked)} />
+                <input
+                  type="checkbox"
+                  checked={bothWays}
+                  onChange={(event) => setBothWays(event.currentTarget.checked)}
+                />
                 {t('net.bothWays')}
               </label>
               <button type="submit" className="btn" data-testid="link-apply">

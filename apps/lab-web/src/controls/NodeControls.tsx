@@ -28,7 +28,12 @@ export function NodeControls() {
           </button>
         ))}
         {!live && (
-          <button type="button" className="chip chip-add" data-testid="add-member" onClick={() => void send({ type: 'addMember' })}>
+          <button
+            type="button"
+            className="chip chip-add"
+            data-testid="add-member"
+            onClick={() => void send({ type: 'addMember' })}
+          >
             + {t('nodeCtl.add')}
           </button>
         )}
@@ -57,16 +62,32 @@ export function NodeControls() {
           </dl>
           <div className="button-row">
             {node.up ? (
-              <button type="button" className="btn btn-danger" data-testid="crash" onClick={() => void send({ type: 'crash', node: node.id })}>
+              <button
+                type="button"
+                className="btn btn-danger"
+                data-testid="crash"
+                onClick={() => void send({ type: 'crash', node: node.id })}
+              >
                 ✕ {t('nodeCtl.crash')}
               </button>
             ) : (
-              <button type="button" className="btn btn-primary" data-testid="restart" onClick={() => void send({ type: 'restart', node: node.id })}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="restart"
+                onClick={() => void send({ type: 'restart', node: node.id })}
+              >
                 ↻ {t('nodeCtl.restart')}
               </button>
             )}
             {!live && (
-              <button type="button" className="btn" data-testid="campaign" disabled={!node.up} onClick={() => void send({ type: 'campaign', node: node.id })}>
+              <button
+                type="button"
+                className="btn"
+                data-testid="campaign"
+                disabled={!node.up}
+                onClick={() => void send({ type: 'campaign', node: node.id })}
+              >
                 {t('nodeCtl.campaign')}
               </button>
             )}
@@ -80,7 +101,13 @@ export function NodeControls() {
               ♛ {t('nodeCtl.transfer')}
             </button>
             {!live && (
-              <button type="button" className="btn" data-testid="remove-member" disabled={!node.member} onClick={() => void send({ type: 'removeMember', node: node.id })}>
+              <button
+                type="button"
+                className="btn"
+                data-testid="remove-member"
+                disabled={!node.member}
+                onClick={() => void send({ type: 'removeMember', node: node.id })}
+              >
                 {t('nodeCtl.remove')}
               </button>
             )}
@@ -91,7 +118,8 @@ export function NodeControls() {
               onSubmit={(event) => {
                 event.preventDefault()
                 const ms = Number(timeout)
-                if (timeout !== '' && Number.isFinite(ms)) void send({ type: 'timeout', node: node.id, electionTimeoutMs: Math.round(ms) })
+                if (timeout !== '' && Number.isFinite(ms))
+                  void send({ type: 'timeout', node: node.id, electionTimeoutMs: Math.round(ms) })
               }}
             >
               <label>

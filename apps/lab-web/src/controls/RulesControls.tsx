@@ -52,14 +52,21 @@ export function RulesControls() {
   useEffect(() => {
     setDraft((draft) => {
       const next = { ...draft }
-      for (const key of Object.keys(draft) as (keyof Rules)[]) if (draft[key] === current[key]) delete next[key]
+      for (const key of Object.keys(draft) as (keyof Rules)[])
+        if (draft[key] === current[key]) delete next[key]
       return Object.keys(next).length === Object.keys(draft).length ? draft : next
     })
   }, [current.preVote, current.checkQuorum, current.unsafe])
   return (
     <div className="panel-body" data-testid="rules-controls">
       <label className="toggle">
-        <input type="checkbox" checked={preVote} disabled={disabled} data-testid="prevote" onChange={(event) => change({ preVote: event.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          checked={preVote}
+          disabled={disabled}
+          data-testid="prevote"
+          onChange={(event) => change({ preVote: event.currentTarget.checked })}
+        />
         <span>
           <strong>{t('rules.preVote')}</strong>
           <small>{t('rules.preVoteHint')}</small>

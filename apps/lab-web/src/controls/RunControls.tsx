@@ -43,7 +43,10 @@ export function RunControls() {
       return
     }
     try {
-      await saveRecipe(name.trim() || `seed ${recipe.seed}`, kind, { ...recipe, endTime: Math.max(recipe.endTime ?? 0, state.time) })
+      await saveRecipe(name.trim() || `seed ${recipe.seed}`, kind, {
+        ...recipe,
+        endTime: Math.max(recipe.endTime ?? 0, state.time),
+      })
       notify('info', t('run.saved'))
       setName('')
     } catch (error) {
@@ -54,7 +57,12 @@ export function RunControls() {
     try {
       await startSession({ recipe: await readRecipeFile(file), playing: false })
     } catch (error) {
-      notify('error', t('run.openFailed', { message: error instanceof LabError ? error.describe() : String(error) }))
+      notify(
+        'error',
+        t('run.openFailed', {
+          message: error instanceof LabError ? error.describe() : String(error),
+        }),
+      )
     }
   }
 
@@ -76,22 +84,55 @@ export function RunControls() {
         <h3>{t('run.new')}</h3>
         <label>
           {t('run.nodes')} <output>{nodes}</output>
-          <input type="range" min={1} max={9} value={nodes} data-testid="new-nodes" onChange={(event) => setNodes(Number(event.currentTarget.value))} />
+          <input
+            type="range"
+            min={1}
+            max={9}
+            value={nodes}
+            data-testid="new-nodes"
+            onChange={(event) => setNodes(Number(event.currentTarget.value))}
+          />
         </label>
         <label>
           {t('run.seed')}
-          <input type="number" min={0} placeholder={t('run.random')} value={seed} data-testid="new-seed" onChange={(event) => setSeed(event.currentTarget.value)} />
+          <input
+            type="number"
+            min={0}
+            placeholder={t('run.random')}
+            value={seed}
+            data-testid="new-seed"
+            onChange={(event) => setSeed(event.currentTarget.value)}
+          />
         </label>
         <label>
           {t('run.timeout')}
-          <input type="number" min={20} max={10000} step={10} value={timeout} data-testid="new-timeout" onChange={(event) => setTimeoutBase(event.currentTarget.value)} />
+          <input
+            type="number"
+            min={20}
+            max={10000}
+            step={10}
+            value={timeout}
+            data-testid="new-timeout"
+            onChange={(event) => setTimeoutBase(event.currentTarget.value)}
+          />
         </label>
         <label>
           {t('run.snapshotEvery')}
-          <input type="number" min={0} max={100000} value={snapshotEvery} onChange={(event) => setSnapshotEvery(event.currentTarget.value)} />
+          <input
+            type="number"
+            min={0}
+            max={100000}
+            value={snapshotEvery}
+            onChange={(event) => setSnapshotEvery(event.currentTarget.value)}
+          />
         </label>
         <label className="inline-check">
-          <input type="checkbox" checked={paused} data-testid="new-paused" onChange={(event) => setPaused(event.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={paused}
+            data-testid="new-paused"
+            onChange={(event) => setPaused(event.currentTarget.checked)}
+          />
           {t('run.startPaused')}
         </label>
         <button type="submit" className="btn btn-primary" data-testid="new-run">
@@ -105,10 +146,20 @@ export function RunControls() {
             {t('run.recipe', { seed: recipe.seed, n: recipe.commands.length })}
           </p>
           <div className="button-row">
-            <button type="button" className="btn" data-testid="copy-link" onClick={() => void copyLink()}>
+            <button
+              type="button"
+              className="btn"
+              data-testid="copy-link"
+              onClick={() => void copyLink()}
+            >
               🔗 {t('run.copyLink')}
             </button>
-            <button type="button" className="btn" data-testid="download" onClick={() => downloadRecipe(recipe, `raft-lab-seed-${recipe.seed}.json`)}>
+            <button
+              type="button"
+              className="btn"
+              data-testid="download"
+              onClick={() => downloadRecipe(recipe, `raft-lab-seed-${recipe.seed}.json`)}
+            >
               ⬇ {t('run.download')}
             </button>
             <button type="button" className="btn" onClick={() => fileInput.current?.click()}>
@@ -130,7 +181,12 @@ export function RunControls() {
           {link !== null && (
             <label className="share-link">
               {t('run.linkReady')}
-              <input readOnly value={link} data-testid="share-link" onFocus={(event) => event.currentTarget.select()} />
+              <input
+                readOnly
+                value={link}
+                data-testid="share-link"
+                onFocus={(event) => event.currentTarget.select()}
+              />
             </label>
           )}
           <form
@@ -142,11 +198,21 @@ export function RunControls() {
           >
             <label>
               {t('run.saveName')}
-              <input value={name} maxLength={100} data-testid="save-name" placeholder={`seed ${recipe.seed}`} onChange={(event) => setName(event.currentTarget.value)} />
+              <input
+                value={name}
+                maxLength={100}
+                data-testid="save-name"
+                placeholder={`seed ${recipe.seed}`}
+                onChange={(event) => setName(event.currentTarget.value)}
+              />
             </label>
             <label>
               {t('run.saveAs')}
-              <select value={kind} data-testid="save-kind" onChange={(event) => setKind(event.currentTarget.value as SavedKind)}>
+              <select
+                value={kind}
+                data-testid="save-kind"
+                onChange={(event) => setKind(event.currentTarget.value as SavedKind)}
+              >
                 <option value="history">{t('saved.kind.history')}</option>
                 <option value="scenario">{t('saved.kind.scenario')}</option>
               </select>

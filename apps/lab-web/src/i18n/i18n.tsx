@@ -9,7 +9,10 @@ const dictionaries: Record<Language, Record<MessageKey, string>> = { en, zh }
 const storageKey = 'raftlab.language'
 
 /** `t('key', {n: 3})` fills `{n}` in the string; missing parameters stay visible as `{n}`. */
-export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string
+export type Translate = (
+  key: MessageKey,
+  params?: Readonly<Record<string, string | number>>,
+) => string
 
 interface I18n {
   readonly language: Language
@@ -27,7 +30,10 @@ function initialLanguage(): Language {
   return globalThis.navigator?.language?.toLowerCase().startsWith('zh') ? 'zh' : 'en'
 }
 
-export function format(template: string, params?: Readonly<Record<string, string | number>>): string {
+export function format(
+  template: string,
+  params?: Readonly<Record<string, string | number>>,
+): string {
   if (params === undefined) return template
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,

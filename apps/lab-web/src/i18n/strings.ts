@@ -53,6 +53,8 @@ export const en = {
   'transport.speed': 'Speed',
   'transport.time': 'virtual time',
   'transport.events': '{n} events',
+  'transport.live': 'Live: the real cluster, in real time',
+  'transport.liveSub': 'since the Lab started watching · {n} events',
   'transport.stopped': 'Stopped at a safety violation: scrub back to continue.',
   'transport.future': '{n} recorded commands ahead (a new command discards them)',
 
@@ -73,7 +75,8 @@ export const en = {
   'logs.entries': '{n} entries',
   'logs.jumpEnd': 'Newest',
   'logs.follow': 'Follow newest',
-  'logs.legend': 'Under each node: commit / applied. Solid: committed, dashed: not yet, ✓ applied, underlined: the commit index, hatched: in the snapshot. Colour: the entry’s term.',
+  'logs.legend':
+    'Under each node: commit / applied. Solid: committed, dashed: not yet, ✓ applied, underlined: the commit index, hatched: in the snapshot. Colour: the entry’s term.',
 
   'kv.title': 'Key-value state',
   'kv.empty': 'empty',
@@ -221,7 +224,8 @@ export const en = {
 
   'live.title': 'Live cluster',
   'live.unavailable': 'No real cluster is attached to this Lab. Start one with `npm start`.',
-  'live.faultsOff': 'The nodes run without fault injection: fault buttons are off (start nodes with --debug-faults).',
+  'live.faultsOff':
+    'The nodes run without fault injection: fault buttons are off (start nodes with --debug-faults).',
   'live.faultsOn': 'Fault injection is on: the buttons act on the real nodes.',
   'live.back': 'Back to the simulation',
 
@@ -284,6 +288,8 @@ export const zh: Record<MessageKey, string> = {
   'transport.speed': '速度',
   'transport.time': '虚拟时间',
   'transport.events': '{n} 个事件',
+  'transport.live': '实时：真实集群，真实时间',
+  'transport.liveSub': '自实验室开始观察起 · {n} 个事件',
   'transport.stopped': '因违反安全性而停止：往回拖动时间轴可继续。',
   'transport.future': '前方还有 {n} 条已记录的命令（发出新命令会丢弃它们）',
 
@@ -304,7 +310,8 @@ export const zh: Record<MessageKey, string> = {
   'logs.entries': '{n} 条',
   'logs.jumpEnd': '最新',
   'logs.follow': '跟随最新',
-  'logs.legend': '节点名下方：提交 / 应用。实线：已提交，虚线：尚未提交，✓ 已应用，下划线：提交索引，斜纹：已在快照中。颜色表示条目的任期。',
+  'logs.legend':
+    '节点名下方：提交 / 应用。实线：已提交，虚线：尚未提交，✓ 已应用，下划线：提交索引，斜纹：已在快照中。颜色表示条目的任期。',
 
   'kv.title': '键值状态',
   'kv.empty': '空',

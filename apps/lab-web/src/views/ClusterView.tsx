@@ -47,7 +47,10 @@ function linkStates(ids: readonly NodeId[], network: NetworkView): LinkState[] {
 }
 
 /** Node id → partition group index, from the server's groups (the unnamed rest is one more group). */
-function groupOf(nodes: readonly NodeView[], network: NetworkView): ReadonlyMap<NodeId, number> | null {
+function groupOf(
+  nodes: readonly NodeView[],
+  network: NetworkView,
+): ReadonlyMap<NodeId, number> | null {
   if (network.groups === null) return null
   const groups = new Map<NodeId, number>()
   network.groups.forEach((group, i) => group.forEach((id) => groups.set(id, i)))
@@ -57,8 +60,16 @@ function groupOf(nodes: readonly NodeView[], network: NetworkView): ReadonlyMap<
 }
 
 export function ClusterView() {
-  const { snapshot, selectedNode, selectNode, selectedLink, selectLink, partitionDraft, setPartitionDraft, setPanel } =
-    useSession()
+  const {
+    snapshot,
+    selectedNode,
+    selectNode,
+    selectedLink,
+    selectLink,
+    partitionDraft,
+    setPartitionDraft,
+    setPanel,
+  } = useSession()
   const { t } = useI18n()
   const { state } = snapshot
   const ids = useMemo(() => state.nodes.map((n) => n.id), [state.nodes])
@@ -68,7 +79,10 @@ export function ClusterView() {
   const space = useMemo(() => spaceFor(ids.length, narrow), [ids.length, narrow])
   const radius = nodeRadiusFor(ids.length)
   // Positions change only when membership does, not on every state.
-  const positions = useMemo(() => layoutNodes(idsKey === '' ? [] : idsKey.split(','), space), [idsKey, space])
+  const positions = useMemo(
+    () => layoutNodes(idsKey === '' ? [] : idsKey.split(','), space),
+    [idsKey, space],
+  )
   const links = useMemo(() => linkStates(ids, state.network), [ids, state.network])
   const groups = useMemo(() => groupOf(state.nodes, state.network), [state.nodes, state.network])
   const hasDropped = state.inFlight.some((m) => m.dropped === true)
@@ -99,16 +113,19 @@ export function ClusterView() {
         data-testid="cluster"
       >
         <defs>
-          <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker
+            id="cut-arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#dc2626" />
           </marker>
         </defs>
-        <Links
-          links={links}
-          positions={positions}
-          selected={selectedLink}
-          onPick={clickLink}
-        />
+        <Links links={links} positions={positions} selected={selectedLink} onPick={clickLink} />
         <Messages messages={state.inFlight} positions={positions} time={time} radius={radius} />
         {state.nodes.map((node) => (
           <NodeGlyph
@@ -117,7 +134,11 @@ export function ClusterView() {
             at={positions.get(node.id)!}
             elapsedMs={node.electionElapsedMs + (time - state.time)}
             selected={selectedNode === node.id}
-            group={partitionDraft !== null ? (partitionDraft[node.id] ?? 0) : (groups?.get(node.id) ?? null)}
+            group={
+              partitionDraft !== null
+                ? (partitionDraft[node.id] ?? 0)
+                : (groups?.get(node.id) ?? null)
+            }
             drafting={partitionDraft !== null}
             compact={narrow || ids.length > 5}
             radius={radius}
@@ -146,7 +167,9 @@ function useNarrow(element: React.RefObject<HTMLElement | null>): boolean {
   useEffect(() => {
     const target = element.current
     if (target === null) return
-    const observer = new ResizeObserver(([entry]) => setNarrow((entry?.contentRect.width ?? 1000) < 560))
+    const observer = new ResizeObserver(([entry]) =>
+      setNarrow((entry?.contentRect.width ?? 1000) < 560),
+    )
     observer.observe(target)
     return () => observer.disconnect()
   }, [element])
@@ -169,7 +192,12 @@ const Links = memo(function Links(props: {
           ((props.selected.from === link.a && props.selected.to === link.b) ||
             (props.selected.from === link.b && props.selected.to === link.a))
         const cut = link.cutAB || link.cutBA
-        const className = ['link', cut ? 'link-cut' : '', link.faulty ? 'link-faulty' : '', isSelected ? 'link-selected' : '']
+        const className = [
+          'link',
+          cut ? 'link-cut' : '',
+          link.faulty ? 'link-faulty' : '',
+          isSelected ? 'link-selected' : '',
+        ]
           .filter(Boolean)
           .join(' ')
         const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }
@@ -178,7 +206,11 @@ const Links = memo(function Links(props: {
         const from = link.cutAB ? a : b
         const to = link.cutAB ? b : a
         return (
-          <g key={`${link.a}-${link.b}`} data-testid={`link-${link.a}-${link.b}`} data-cut={cut ? (oneWay ? 'one-way' : 'both') : 'none'}>
+          <g
+            key={`${link.a}-${link.b}`}
+            data-testid={`link-${link.a}-${link.b}`}
+            data-cut={cut ? (oneWay ? 'one-way' : 'both') : 'none'}
+          >
             <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} className={className} />
             {oneWay && (
               <line
@@ -196,7 +228,12 @@ const Links = memo(function Links(props: {
               </text>
             )}
             {link.faulty && (
-              <text x={mid.x + normal(a, b).x * 14} y={mid.y + normal(a, b).y * 14 + 4} className="link-label" textAnchor="middle">
+              <text
+                x={mid.x + normal(a, b).x * 14}
+                y={mid.y + normal(a, b).y * 14 + 4}
+                className="link-label"
+                textAnchor="middle"
+              >
                 {link.label}
               </text>
             )}
@@ -223,7 +260,10 @@ function Messages(props: {
   readonly time: number
   readonly radius: number
 }) {
-  const shown = props.messages.length > maxMessagesDrawn ? props.messages.slice(-maxMessagesDrawn) : props.messages
+  const shown =
+    props.messages.length > maxMessagesDrawn
+      ? props.messages.slice(-maxMessagesDrawn)
+      : props.messages
   return (
     <g className="messages" data-testid="messages" data-count={props.messages.length}>
       {shown.map((message) => {
@@ -233,12 +273,25 @@ function Messages(props: {
         const span = Math.max(1, message.deliverAt - message.sentAt)
         const progress = Math.min(Math.max((props.time - message.sentAt) / span, 0), 1)
         const style = messageStyle(message.type, message.summary)
-        const at = alongLink(from, to, message.dropped === true ? Math.min(progress, 0.5) : progress, style.reply ? -6 : 6, props.radius)
+        const at = alongLink(
+          from,
+          to,
+          message.dropped === true ? Math.min(progress, 0.5) : progress,
+          style.reply ? -6 : 6,
+          props.radius,
+        )
         const fill = style.reply ? 'white' : style.color
-        const title = <title>{`${message.from} → ${message.to} · ${message.summary}${message.dropped ? ` · ${message.dropReason ?? 'dropped'}` : ''}`}</title>
+        const title = (
+          <title>{`${message.from} → ${message.to} · ${message.summary}${message.dropped ? ` · ${message.dropReason ?? 'dropped'}` : ''}`}</title>
+        )
         if (message.dropped === true) {
           return (
-            <g key={message.id} className="message message-dropped" transform={`translate(${at.x} ${at.y})`} data-type={message.type}>
+            <g
+              key={message.id}
+              className="message message-dropped"
+              transform={`translate(${at.x} ${at.y})`}
+              data-type={message.type}
+            >
               {title}
               <circle r={style.size} fill="white" stroke="#dc2626" strokeWidth={2} />
               <path d="M -4 -4 L 4 4 M -4 4 L 4 -4" stroke="#dc2626" strokeWidth={2} />
@@ -246,11 +299,26 @@ function Messages(props: {
           )
         }
         return (
-          <g key={message.id} className="message" transform={`translate(${at.x} ${at.y})`} data-type={message.type}>
+          <g
+            key={message.id}
+            className="message"
+            transform={`translate(${at.x} ${at.y})`}
+            data-type={message.type}
+          >
             {title}
-            {style.shape === 'circle' && <circle r={style.size} fill={fill} stroke={style.color} strokeWidth={2} />}
+            {style.shape === 'circle' && (
+              <circle r={style.size} fill={fill} stroke={style.color} strokeWidth={2} />
+            )}
             {style.shape === 'square' && (
-              <rect x={-style.size} y={-style.size} width={style.size * 2} height={style.size * 2} fill={fill} stroke={style.color} strokeWidth={2} />
+              <rect
+                x={-style.size}
+                y={-style.size}
+                width={style.size * 2}
+                height={style.size * 2}
+                fill={fill}
+                stroke={style.color}
+                strokeWidth={2}
+              />
             )}
             {style.shape === 'diamond' && (
               <path
@@ -291,10 +359,17 @@ function NodeGlyph(props: {
   // Drawn at radius 40 and scaled, so that text keeps its proportions in the node.
   const r = 40
   const scale = props.radius / r
-  const timerFraction = node.electionTimeoutMs > 0 ? Math.min(props.elapsedMs / node.electionTimeoutMs, 1) : 0
+  const timerFraction =
+    node.electionTimeoutMs > 0 ? Math.min(props.elapsedMs / node.electionTimeoutMs, 1) : 0
   const roleText = node.up ? t(`role.${node.role}`) : t('node.down')
   const faded = !node.member
-  const classes = ['node', `node-${node.role}`, node.up ? 'node-up' : 'node-down', props.selected ? 'node-selected' : '', faded ? 'node-removed' : '']
+  const classes = [
+    'node',
+    `node-${node.role}`,
+    node.up ? 'node-up' : 'node-down',
+    props.selected ? 'node-selected' : '',
+    faded ? 'node-removed' : '',
+  ]
   return (
     <g
       className={classes.filter(Boolean).join(' ')}
@@ -316,7 +391,13 @@ function NodeGlyph(props: {
     >
       {props.selected && <circle r={r + 11} className="node-selection" />}
       {props.group !== null && (
-        <circle r={r + 6} fill="none" stroke={groupColors[props.group % groupColors.length]} strokeWidth={props.drafting ? 5 : 3} strokeDasharray={props.drafting ? undefined : '6 4'} />
+        <circle
+          r={r + 6}
+          fill="none"
+          stroke={groupColors[props.group % groupColors.length]}
+          strokeWidth={props.drafting ? 5 : 3}
+          strokeDasharray={props.drafting ? undefined : '6 4'}
+        />
       )}
       <circle
         r={r}
@@ -324,10 +405,16 @@ function NodeGlyph(props: {
         fill={node.up ? termColor(node.term, 93) : '#e5e7eb'}
         stroke={node.up ? roleStroke[node.role] : '#9ca3af'}
         strokeWidth={node.role === 'leader' && node.up ? 5 : 2.5}
-        strokeDasharray={!node.up || !node.voter ? '5 4' : node.role === 'pre-candidate' ? '3 3' : undefined}
+        strokeDasharray={
+          !node.up || !node.voter ? '5 4' : node.role === 'pre-candidate' ? '3 3' : undefined
+        }
       />
       {node.up && node.role !== 'leader' && (
-        <path d={arcPath({ x: 0, y: 0 }, r - 6, timerFraction)} className="node-timer" stroke={timerFraction > 0.8 ? '#ea580c' : '#94a3b8'} />
+        <path
+          d={arcPath({ x: 0, y: 0 }, r - 6, timerFraction)}
+          className="node-timer"
+          stroke={timerFraction > 0.8 ? '#ea580c' : '#94a3b8'}
+        />
       )}
       {node.up && node.role === 'leader' && (
         <text y={-r - 6} textAnchor="middle" className="node-crown">
@@ -341,7 +428,10 @@ function NodeGlyph(props: {
         {`T${node.term}`}
       </text>
       {!node.up && (
-        <path d={`M ${-r * 0.55} ${-r * 0.55} L ${r * 0.55} ${r * 0.55} M ${-r * 0.55} ${r * 0.55} L ${r * 0.55} ${-r * 0.55}`} className="node-cross" />
+        <path
+          d={`M ${-r * 0.55} ${-r * 0.55} L ${r * 0.55} ${r * 0.55} M ${-r * 0.55} ${r * 0.55} L ${r * 0.55} ${-r * 0.55}`}
+          className="node-cross"
+        />
       )}
       <text y={r + 17} textAnchor="middle" className="node-role">
         {roleText}
@@ -350,10 +440,18 @@ function NodeGlyph(props: {
       </text>
       <text y={r + 33} textAnchor="middle" className="node-detail">
         {node.votedFor !== undefined ? t('node.voted', { node: node.votedFor }) : t('node.noVote')}
-        {props.compact ? '' : ` · ${t('node.logLine', { last: node.lastIndex, commit: node.commitIndex })}`}
+        {props.compact
+          ? ''
+          : ` · ${t('node.logLine', { last: node.lastIndex, commit: node.commitIndex })}`}
       </text>
       {props.group !== null && (
-        <text x={r * 0.78} y={-r * 0.72} textAnchor="middle" className="node-group" fill={groupColors[props.group % groupColors.length]}>
+        <text
+          x={r * 0.78}
+          y={-r * 0.72}
+          textAnchor="middle"
+          className="node-group"
+          fill={groupColors[props.group % groupColors.length]}
+        >
           {groupLetters[props.group] ?? props.group + 1}
         </text>
       )}
@@ -361,7 +459,15 @@ function NodeGlyph(props: {
   )
 }
 
-const legendFamilies: readonly MessageFamily[] = ['prevote', 'vote', 'append', 'heartbeat', 'snapshot', 'transfer', 'read']
+const legendFamilies: readonly MessageFamily[] = [
+  'prevote',
+  'vote',
+  'append',
+  'heartbeat',
+  'snapshot',
+  'transfer',
+  'read',
+]
 
 function Legend() {
   const { t } = useI18n()

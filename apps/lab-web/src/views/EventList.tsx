@@ -18,7 +18,13 @@ export function EventList() {
 }
 
 /** Redrawn only when the calmed snapshot changes (see useCalmValue). */
-const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readonly snapshot: SessionSnapshot; readonly send: (command: Command) => Promise<boolean> }) {
+const EventListPanel = memo(function EventListPanel({
+  snapshot,
+  send,
+}: {
+  readonly snapshot: SessionSnapshot
+  readonly send: (command: Command) => Promise<boolean>
+}) {
   const { t, pick } = useI18n()
   const [node, setNode] = useState('')
   const [query, setQuery] = useState('')
@@ -29,7 +35,10 @@ const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readon
     return snapshot.events.filter(
       (event) =>
         (node === '' || event.node === node) &&
-        (q === '' || event.type.includes(q) || pick(event.text).toLowerCase().includes(q) || (event.rule?.section ?? '').includes(q)),
+        (q === '' ||
+          event.type.includes(q) ||
+          pick(event.text).toLowerCase().includes(q) ||
+          (event.rule?.section ?? '').includes(q)),
     )
   }, [snapshot.events, node, query, pick])
   const virtualizer = useVirtualizer({
@@ -49,7 +58,11 @@ const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readon
     <section className="events" aria-label={t('events.title')}>
       <div className="section-head">
         <h2>{t('events.title')}</h2>
-        <select value={node} onChange={(event) => setNode(event.currentTarget.value)} aria-label={t('events.filterAll')}>
+        <select
+          value={node}
+          onChange={(event) => setNode(event.currentTarget.value)}
+          aria-label={t('events.filterAll')}
+        >
           <option value="">{t('events.filterAll')}</option>
           {snapshot.state.nodes.map((n) => (
             <option key={n.id} value={n.id}>
@@ -65,7 +78,11 @@ const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readon
           onChange={(event) => setQuery(event.currentTarget.value)}
         />
         <label className="inline-check">
-          <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(event) => setFollow(event.currentTarget.checked)}
+          />
           {t('events.follow')}
         </label>
       </div>
@@ -97,13 +114,28 @@ const EventListPanel = memo(function EventListPanel({ snapshot, send }: { readon
   )
 })
 
-const EventRow = memo(function EventRow(props: { readonly event: LabEvent; readonly top: number; readonly onSeek: ((seq: number) => void) | null; readonly seekLabel: string }) {
+const EventRow = memo(function EventRow(props: {
+  readonly event: LabEvent
+  readonly top: number
+  readonly onSeek: ((seq: number) => void) | null
+  readonly seekLabel: string
+}) {
   const { pick } = useI18n()
   const { event } = props
   const kind = event.type.split('.')[0] ?? event.type
   return (
-    <div className={`event event-${kind} ${event.type === 'violation' ? 'event-violation' : ''}`} style={{ transform: `translateY(${props.top}px)`, height: rowHeight }} data-type={event.type}>
-      <button type="button" className="event-time" title={props.seekLabel} disabled={props.onSeek === null} onClick={() => props.onSeek?.(event.seq)}>
+    <div
+      className={`event event-${kind} ${event.type === 'violation' ? 'event-violation' : ''}`}
+      style={{ transform: `translateY(${props.top}px)`, height: rowHeight }}
+      data-type={event.type}
+    >
+      <button
+        type="button"
+        className="event-time"
+        title={props.seekLabel}
+        disabled={props.onSeek === null}
+        onClick={() => props.onSeek?.(event.seq)}
+      >
         {formatTime(event.time)}
       </button>
       {event.node !== undefined && <span className="event-node">{event.node}</span>}
@@ -112,7 +144,8 @@ const EventRow = memo(function EventRow(props: { readonly event: LabEvent; reado
       </span>
       {event.rule !== undefined && (
         <span className="event-rule" title={pick(event.rule.text)}>
-          {event.rule.section ?? '§'} <span className="event-rule-text">{pick(event.rule.text)}</span>
+          {event.rule.section ?? '§'}{' '}
+          <span className="event-rule-text">{pick(event.rule.text)}</span>
         </span>
       )}
     </div>

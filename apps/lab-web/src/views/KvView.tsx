@@ -12,10 +12,17 @@ export function KvView() {
 }
 
 /** Redrawn only when the calmed snapshot changes (see useCalmValue). */
-const KvViewPanel = memo(function KvViewPanel({ snapshot }: { readonly snapshot: SessionSnapshot }) {
+const KvViewPanel = memo(function KvViewPanel({
+  snapshot,
+}: {
+  readonly snapshot: SessionSnapshot
+}) {
   const { t } = useI18n()
   const nodes = snapshot.state.nodes
-  const keys = useMemo(() => [...new Set(nodes.flatMap((node) => Object.keys(node.kv)))].sort(), [nodes])
+  const keys = useMemo(
+    () => [...new Set(nodes.flatMap((node) => Object.keys(node.kv)))].sort(),
+    [nodes],
+  )
   return (
     <section className="kv" aria-label={t('kv.title')}>
       <div className="section-head">
@@ -44,10 +51,21 @@ const KvViewPanel = memo(function KvViewPanel({ snapshot }: { readonly snapshot:
             )}
             {keys.map((key) => {
               // Crashed nodes lost their volatile state; among running ones a difference is a node behind.
-              const differs = new Set(nodes.filter((node) => node.up).map((node) => node.kv[key])).size > 1
+              const differs =
+                new Set(nodes.filter((node) => node.up).map((node) => node.kv[key])).size > 1
               // One string per row, so a row whose values did not change is not redrawn.
-              const cells = nodes.map((node) => `${node.up ? '' : '!'}${node.kv[key] ?? '—'}`).join('\u0000')
-              return <KvRow key={key} name={key} cells={cells} differs={differs} title={differs ? t('kv.differs') : undefined} />
+              const cells = nodes
+                .map((node) => `${node.up ? '' : '!'}${node.kv[key] ?? '—'}`)
+                .join('\u0000')
+              return (
+                <KvRow
+                  key={key}
+                  name={key}
+                  cells={cells}
+                  differs={differs}
+                  title={differs ? t('kv.differs') : undefined}
+                />
+              )
             })}
           </tbody>
         </table>
@@ -56,7 +74,12 @@ const KvViewPanel = memo(function KvViewPanel({ snapshot }: { readonly snapshot:
   )
 })
 
-const KvRow = memo(function KvRow(props: { readonly name: string; readonly cells: string; readonly differs: boolean; readonly title: string | undefined }) {
+const KvRow = memo(function KvRow(props: {
+  readonly name: string
+  readonly cells: string
+  readonly differs: boolean
+  readonly title: string | undefined
+}) {
   return (
     <tr className={props.differs ? 'kv-differs' : undefined} title={props.title}>
       <th scope="row">{props.name}</th>

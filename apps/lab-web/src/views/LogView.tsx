@@ -14,7 +14,10 @@ const headHeight = 40
 /** Re-fetch a node's full log at most this often while older entries are on screen. */
 const refetchEveryMs = 1000
 
-type FullLogs = ReadonlyMap<NodeId, { readonly entries: ReadonlyMap<number, LogEntryView>; readonly at: number }>
+type FullLogs = ReadonlyMap<
+  NodeId,
+  { readonly entries: ReadonlyMap<number, LogEntryView>; readonly at: number }
+>
 
 /**
  * Every node's log side by side, one row per index, coloured by term, with commit and applied
@@ -29,7 +32,13 @@ export function LogView() {
 }
 
 /** Redrawn only when the calmed snapshot changes (see useCalmValue). */
-const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly snapshot: SessionSnapshot; readonly client: SessionClient }) {
+const LogViewPanel = memo(function LogViewPanel({
+  snapshot,
+  client,
+}: {
+  readonly snapshot: SessionSnapshot
+  readonly client: SessionClient
+}) {
   const { t } = useI18n()
   const nodes = snapshot.state.nodes
   const lastIndex = nodes.reduce((max, node) => Math.max(max, node.lastIndex), 0)
@@ -60,7 +69,12 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
   const missing = useMemo(
     () =>
       nodes
-        .filter((node) => firstShown > node.snapshotIndex && firstShown < node.logFrom && node.lastIndex >= firstShown)
+        .filter(
+          (node) =>
+            firstShown > node.snapshotIndex &&
+            firstShown < node.logFrom &&
+            node.lastIndex >= firstShown,
+        )
         .map((node) => node.id),
     [nodes, firstShown],
   )
@@ -68,7 +82,9 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
   useEffect(() => {
     if (missingKey === '' || fetching.current) return
     const now = performance.now()
-    const due = missingKey.split(',').filter((id) => now - (fullLogs.get(id)?.at ?? -Infinity) > refetchEveryMs)
+    const due = missingKey
+      .split(',')
+      .filter((id) => now - (fullLogs.get(id)?.at ?? -Infinity) > refetchEveryMs)
     if (due.length === 0) {
       const timer = setTimeout(() => setFullLogs((logs) => new Map(logs)), refetchEveryMs)
       return () => clearTimeout(timer)
@@ -80,7 +96,10 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
           const next = new Map(logs)
           for (const view of views) {
             if (view === null) continue
-            next.set(view.id, { entries: new Map(view.log.map((entry) => [entry.index, entry])), at: performance.now() })
+            next.set(view.id, {
+              entries: new Map(view.log.map((entry) => [entry.index, entry])),
+              at: performance.now(),
+            })
           }
           return next
         })
@@ -101,7 +120,11 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
         <h2>{t('logs.title')}</h2>
         <span className="muted">{t('logs.entries', { n: lastIndex })}</span>
         <label className="inline-check">
-          <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(event) => setFollow(event.currentTarget.checked)}
+          />
           {t('logs.follow')}
         </label>
       </div>
@@ -138,11 +161,21 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
                   key={item.key}
                   className="logs-row"
                   data-index={index}
-                  style={{ gridTemplateColumns: columns, transform: `translateY(${item.start - headHeight}px)`, height: rowHeight, minWidth }}
+                  style={{
+                    gridTemplateColumns: columns,
+                    transform: `translateY(${item.start - headHeight}px)`,
+                    height: rowHeight,
+                    minWidth,
+                  }}
                 >
                   <span className="logs-index">{index}</span>
                   {nodes.map((node) => (
-                    <LogCell key={node.id} node={node} index={index} full={fullLogs.get(node.id)?.entries} />
+                    <LogCell
+                      key={node.id}
+                      node={node}
+                      index={index}
+                      full={fullLogs.get(node.id)?.entries}
+                    />
                   ))}
                 </div>
               )
@@ -160,12 +193,20 @@ const LogViewPanel = memo(function LogViewPanel({ snapshot, client }: { readonly
   )
 })
 
-function entryAt(node: NodeView, index: number, full: ReadonlyMap<number, LogEntryView> | undefined): LogEntryView | undefined {
+function entryAt(
+  node: NodeView,
+  index: number,
+  full: ReadonlyMap<number, LogEntryView> | undefined,
+): LogEntryView | undefined {
   if (index >= node.logFrom) return node.log[index - node.logFrom]
   return full?.get(index)
 }
 
-function LogCell(props: { readonly node: NodeView; readonly index: number; readonly full: ReadonlyMap<number, LogEntryView> | undefined }) {
+function LogCell(props: {
+  readonly node: NodeView
+  readonly index: number
+  readonly full: ReadonlyMap<number, LogEntryView> | undefined
+}) {
   const { node, index } = props
   if (index > node.lastIndex) return <span className="log-cell log-cell-none" />
   if (index <= node.snapshotIndex) return <CompactedCell />
@@ -201,12 +242,19 @@ const EntryCell = memo(function EntryCell(props: {
   readonly commitMark: boolean
 }) {
   const { t } = useI18n()
-  const classes = ['log-cell', props.committed ? 'log-cell-committed' : 'log-cell-uncommitted', props.commitMark ? 'log-cell-commit-mark' : '']
+  const classes = [
+    'log-cell',
+    props.committed ? 'log-cell-committed' : 'log-cell-uncommitted',
+    props.commitMark ? 'log-cell-commit-mark' : '',
+  ]
   if (props.term === undefined) return <span className={classes.join(' ')}>…</span>
   return (
     <span
       className={classes.filter(Boolean).join(' ')}
-      style={{ background: termColor(props.term, props.committed ? 84 : 94), borderColor: termColor(props.term, 45) }}
+      style={{
+        background: termColor(props.term, props.committed ? 84 : 94),
+        borderColor: termColor(props.term, 45),
+      }}
       title={`${props.node} #${props.index} · T${props.term} · ${props.text}${props.committed ? ' · ' + t('logs.committed') : ''}${props.applied ? ' · ' + t('logs.applied') : ''}`}
       data-term={props.term}
     >

@@ -26,12 +26,19 @@ export function SafetyBanner() {
         </strong>
         <p>{first.message}</p>
         <small>
-          {first.eventSeq > 0 ? t('safety.at', { time: formatTime(first.time), seq: first.eventSeq }) : t('safety.atTime', { time: formatTime(first.time) })}
+          {first.eventSeq > 0
+            ? t('safety.at', { time: formatTime(first.time), seq: first.eventSeq })
+            : t('safety.atTime', { time: formatTime(first.time) })}
           {violations.length > 1 ? ` · ${t('safety.count', { n: violations.length })}` : ''}
         </small>
       </div>
       {snapshot.state.kind === 'simulated' && first.time > 0 && (
-        <button type="button" className="btn" data-testid="safety-rewind" onClick={() => void send({ type: 'seek', time: first.time - 1 })}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="safety-rewind"
+          onClick={() => void send({ type: 'seek', time: first.time - 1 })}
+        >
           {t('safety.rewind')}
         </button>
       )}

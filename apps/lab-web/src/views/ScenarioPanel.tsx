@@ -14,7 +14,9 @@ export function ScenarioPanel() {
       <div className="scenario-head">
         <h2>{pick(scenario.title)}</h2>
         <span className="muted" data-testid="scenario-step">
-          {scenario.freePlay ? t('scenario.freePlay') : t('scenario.step', { step: scenario.step + 1, steps: scenario.steps })}
+          {scenario.freePlay
+            ? t('scenario.freePlay')
+            : t('scenario.step', { step: scenario.step + 1, steps: scenario.steps })}
         </span>
       </div>
       <p className="scenario-text" data-testid="scenario-text">
@@ -22,12 +24,23 @@ export function ScenarioPanel() {
       </p>
       <div className="button-row">
         {!scenario.freePlay && (
-          <button type="button" className={scenario.waiting ? 'btn btn-primary' : 'btn'} data-testid="scenario-next" onClick={() => void send({ type: 'scenarioStep' })}>
+          <button
+            type="button"
+            className={scenario.waiting ? 'btn btn-primary' : 'btn'}
+            data-testid="scenario-next"
+            onClick={() => void send({ type: 'scenarioStep' })}
+          >
             {t('scenario.next')} →
           </button>
         )}
-        {scenario.waiting && !scenario.freePlay && <span className="muted">{t('scenario.waiting')}</span>}
-        <button type="button" className="btn btn-quiet" onClick={() => void startSession({ nodes: snapshot.state.nodes.length })}>
+        {scenario.waiting && !scenario.freePlay && (
+          <span className="muted">{t('scenario.waiting')}</span>
+        )}
+        <button
+          type="button"
+          className="btn btn-quiet"
+          onClick={() => void startSession({ nodes: snapshot.state.nodes.length })}
+        >
           {t('scenario.close')}
         </button>
       </div>

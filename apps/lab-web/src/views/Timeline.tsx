@@ -17,7 +17,8 @@ export function Timeline() {
   const end = Math.max(horizon, state.time, 1)
   const pct = (time: number) => (Math.min(Math.max(time, 0), end) / end) * 100
   // After a seek back, draw the future from the terms remembered at the horizon.
-  const future = horizon > state.time ? horizonTerms.filter((span) => (span.to ?? horizon) > state.time) : []
+  const future =
+    horizon > state.time ? horizonTerms.filter((span) => (span.to ?? horizon) > state.time) : []
   const live = state.kind === 'live'
   const shownTime = draft ?? state.time
 
@@ -36,13 +37,31 @@ export function Timeline() {
       </div>
       <div className="timeline-bar" data-testid="timeline">
         {future.map((span) => (
-          <TermBar key={`f${span.term}-${span.from}`} span={span} pct={pct} start={Math.max(span.from, state.time)} stop={Math.min(span.to ?? horizon, horizon)} ghost />
+          <TermBar
+            key={`f${span.term}-${span.from}`}
+            span={span}
+            pct={pct}
+            start={Math.max(span.from, state.time)}
+            stop={Math.min(span.to ?? horizon, horizon)}
+            ghost
+          />
         ))}
         {state.terms.map((span) => (
-          <TermBar key={`p${span.term}-${span.from}`} span={span} pct={pct} start={span.from} stop={Math.min(span.to ?? state.time, state.time)} />
+          <TermBar
+            key={`p${span.term}-${span.from}`}
+            span={span}
+            pct={pct}
+            start={span.from}
+            stop={Math.min(span.to ?? state.time, state.time)}
+          />
         ))}
         {state.violations.map((violation, i) => (
-          <span key={i} className="timeline-violation" style={{ left: `${pct(violation.time)}%` }} title={violation.message} />
+          <span
+            key={i}
+            className="timeline-violation"
+            style={{ left: `${pct(violation.time)}%` }}
+            title={violation.message}
+          />
         ))}
         <span className="timeline-now" style={{ left: `${pct(shownTime)}%` }} />
       </div>
@@ -56,24 +75,29 @@ export function Timeline() {
           />
         ))}
       </div>
-      <input
-        type="range"
-        className="timeline-scrub"
-        aria-label={t('timeline.scrub')}
-        data-testid="scrub"
-        min={0}
-        max={end}
-        step={1}
-        disabled={live}
-        value={shownTime}
-        onChange={(event) => setDraft(Number(event.currentTarget.value))}
-        onPointerUp={(event) => commit(Number(event.currentTarget.value))}
-        onKeyUp={(event) => commit(Number(event.currentTarget.value))}
-        onBlur={() => draft !== null && commit(draft)}
-      />
+      {!live && (
+        <input
+          type="range"
+          className="timeline-scrub"
+          aria-label={t('timeline.scrub')}
+          data-testid="scrub"
+          min={0}
+          max={end}
+          step={1}
+          value={shownTime}
+          onChange={(event) => setDraft(Number(event.currentTarget.value))}
+          onPointerUp={(event) => commit(Number(event.currentTarget.value))}
+          onKeyUp={(event) => commit(Number(event.currentTarget.value))}
+          onBlur={() => draft !== null && commit(draft)}
+        />
+      )}
       <div className="timeline-terms">
         {state.terms.slice(-6).map((span) => (
-          <span key={`${span.term}-${span.from}`} className="timeline-chip" style={{ borderColor: termColor(span.term) }}>
+          <span
+            key={`${span.term}-${span.from}`}
+            className="timeline-chip"
+            style={{ borderColor: termColor(span.term) }}
+          >
             {t('timeline.term', { term: span.term })}: {span.leader ?? t('timeline.noLeader')}
           </span>
         ))}
@@ -100,7 +124,9 @@ function TermBar(props: {
       style={{
         left: `${left}%`,
         width: `${width}%`,
-        background: props.span.leader ? termColor(props.span.term, 62) : termColor(props.span.term, 86),
+        background: props.span.leader
+          ? termColor(props.span.term, 62)
+          : termColor(props.span.term, 86),
       }}
       title={`${t('timeline.term', { term: props.span.term })} · ${props.span.leader ?? t('timeline.noLeader')} · ${formatTime(props.span.from)}`}
     >

@@ -11,9 +11,12 @@ export function Transport() {
   const { state } = snapshot
   const [speedDraft, setSpeedDraft] = useState<number | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current)
-  }, [])
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current)
+    },
+    [],
+  )
   const live = state.kind === 'live'
 
   const onSpeed = (value: number) => {
@@ -27,13 +30,29 @@ export function Transport() {
   }
   const speed = speedDraft ?? state.speed
 
+  if (live) {
+    // The real cluster runs in real time: nothing to play, pause or step.
+    return (
+      <div className="transport" data-testid="transport">
+        <span className="live-dot" aria-hidden="true" />
+        <span>{t('transport.live')}</span>
+        <div className="transport-clock">
+          <span className="transport-time" data-testid="time">
+            {formatTime(state.time)}
+          </span>
+          <span className="transport-sub">{t('transport.liveSub', { n: state.eventSeq })}</span>
+        </div>
+      </div>
+    )
+  }
+
   return (
     <div className="transport" data-testid="transport">
       <button
         type="button"
         className="btn btn-primary transport-play"
         data-testid={state.playing ? 'pause' : 'play'}
-        disabled={live || state.stopped}
+        disabled={state.stopped}
         onClick={() => void send({ type: state.playing ? 'pause' : 'play' })}
       >
         {state.playing ? <PauseIcon /> : <PlayIcon />}
@@ -44,7 +63,7 @@ export function Transport() {
         className="btn"
         data-testid="step"
         title={t('transport.stepTitle')}
-        disabled={live || state.stopped}
+        disabled={state.stopped}
         onClick={() => void send({ type: 'step', count: 1 })}
       >
         <StepIcon />
@@ -58,7 +77,6 @@ export function Transport() {
           max={2}
           step={0.01}
           value={speedToSlider(speed)}
-          disabled={live}
           data-testid="speed"
           aria-valuetext={formatSpeed(speed)}
           onChange={(event) => onSpeed(Number(event.currentTarget.value))}
@@ -75,8 +93,12 @@ export function Transport() {
           {t('transport.time')} · {t('transport.events', { n: state.eventSeq })}
         </span>
       </div>
-      {state.stopped && <p className="transport-note transport-stopped">{t('transport.stopped')}</p>}
-      {state.futureCommands > 0 && <p className="transport-note">{t('transport.future', { n: state.futureCommands })}</p>}
+      {state.stopped && (
+        <p className="transport-note transport-stopped">{t('transport.stopped')}</p>
+      )}
+      {state.futureCommands > 0 && (
+        <p className="transport-note">{t('transport.future', { n: state.futureCommands })}</p>
+      )}
     </div>
   )
 }

@@ -24,7 +24,10 @@ export function spaceFor(count: number, narrow: boolean): Space {
 export const nodeRadiusFor = (count: number): number => (count >= 7 ? 35 : 40)
 
 /** Nodes evenly on an ellipse, the first at the top, clockwise. */
-export function layoutNodes(ids: readonly NodeId[], space: Space = wideSpace): ReadonlyMap<NodeId, Point> {
+export function layoutNodes(
+  ids: readonly NodeId[],
+  space: Space = wideSpace,
+): ReadonlyMap<NodeId, Point> {
   const positions = new Map<NodeId, Point>()
   const count = ids.length
   const viewWidth = space.width
@@ -37,13 +40,22 @@ export function layoutNodes(ids: readonly NodeId[], space: Space = wideSpace): R
       return
     }
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / count
-    positions.set(id, { x: viewWidth / 2 + rx * Math.cos(angle), y: viewHeight / 2 + ry * Math.sin(angle) })
+    positions.set(id, {
+      x: viewWidth / 2 + rx * Math.cos(angle),
+      y: viewHeight / 2 + ry * Math.sin(angle),
+    })
   })
   return positions
 }
 
 /** Where a message is along its link: it leaves the sender's edge and arrives at the receiver's. */
-export function alongLink(from: Point, to: Point, progress: number, offset = 0, nodeRadius = 40): Point {
+export function alongLink(
+  from: Point,
+  to: Point,
+  progress: number,
+  offset = 0,
+  nodeRadius = 40,
+): Point {
   const dx = to.x - from.x
   const dy = to.y - from.y
   const length = Math.hypot(dx, dy) || 1
@@ -52,7 +64,10 @@ export function alongLink(from: Point, to: Point, progress: number, offset = 0, 
   const start = { x: from.x + ux * nodeRadius, y: from.y + uy * nodeRadius }
   const travel = Math.max(0, length - 2 * nodeRadius)
   // Requests and replies on the same pair ride on either side of the line.
-  return { x: start.x + ux * travel * progress - uy * offset, y: start.y + uy * travel * progress + ux * offset }
+  return {
+    x: start.x + ux * travel * progress - uy * offset,
+    y: start.y + uy * travel * progress + ux * offset,
+  }
 }
 
 /** An arc of `fraction` of a circle around `center`, starting at the top, clockwise. */

@@ -7,7 +7,8 @@ export interface MessageStyle {
   readonly legendKey: MessageFamily
 }
 
-export type MessageFamily = 'vote' | 'prevote' | 'append' | 'heartbeat' | 'snapshot' | 'transfer' | 'read' | 'other'
+export type MessageFamily =
+  'vote' | 'prevote' | 'append' | 'heartbeat' | 'snapshot' | 'transfer' | 'read' | 'other'
 
 export const familyColors: Record<MessageFamily, string> = {
   vote: '#8b5cf6',

@@ -23,7 +23,10 @@ export async function buildPage(): Promise<{ readonly dir: string; remove(): Pro
 }
 
 /** The real Lab server on a free port, serving the page built above. */
-export function startLab(staticDir: string, options: Omit<LabServerOptions, 'port' | 'staticDir'> = {}): Promise<LabServer> {
+export function startLab(
+  staticDir: string,
+  options: Omit<LabServerOptions, 'port' | 'staticDir'> = {},
+): Promise<LabServer> {
   return startLabServer({ ...options, host: '127.0.0.1', port: 0, staticDir })
 }
 
@@ -34,13 +37,18 @@ export async function sessionState(server: LabServer, id: string): Promise<State
   return (await response.json()) as State
 }
 
-export async function sessionCommand(server: LabServer, id: string, command: unknown): Promise<State> {
+export async function sessionCommand(
+  server: LabServer,
+  id: string,
+  command: unknown,
+): Promise<State> {
   const response = await fetch(`${server.url}/v1/lab/sessions/${encodeURIComponent(id)}/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(command),
   })
   const body = (await response.json()) as { state: State; error?: { message: string } }
-  if (!response.ok) throw new Error(`command ${JSON.stringify(command)}: ${body.error?.message ?? response.status}`)
+  if (!response.ok)
+    throw new Error(`command ${JSON.stringify(command)}: ${body.error?.message ?? response.status}`)
   return body.state
 }

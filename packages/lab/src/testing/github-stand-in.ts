@@ -34,8 +34,16 @@ export interface StandInUser {
  * the page's browser tests sign in through it too.
  */
 export async function startGitHubStandIn(
-  user: StandInUser = { id: 4242, login: 'ada', name: 'Ada L.', avatar_url: 'http://provider/ada.png' },
-  client: { readonly clientId: string; readonly clientSecret: string } = { clientId: 'lab-client', clientSecret: 'lab-secret' },
+  user: StandInUser = {
+    id: 4242,
+    login: 'ada',
+    name: 'Ada L.',
+    avatar_url: 'http://provider/ada.png',
+  },
+  client: { readonly clientId: string; readonly clientSecret: string } = {
+    clientId: 'lab-client',
+    clientSecret: 'lab-secret',
+  },
 ): Promise<GitHubStandIn> {
   const codes = new Map<string, string>()
   const tokenRequests: unknown[] = []
@@ -54,15 +62,23 @@ export async function startGitHubStandIn(
       let body = ''
       request.on('data', (chunk) => (body += chunk))
       request.on('end', () => {
-        const parsed = JSON.parse(body) as { client_id: string; client_secret: string; code: string }
+        const parsed = JSON.parse(body) as {
+          client_id: string
+          client_secret: string
+          code: string
+        }
         tokenRequests.push(parsed)
-        const ok = codes.get(parsed.code) === client.clientId && parsed.client_secret === client.clientSecret
+        const ok =
+          codes.get(parsed.code) === client.clientId && parsed.client_secret === client.clientSecret
         response.writeHead(200, { 'content-type': 'application/json' })
         response.end(
           JSON.stringify(
             ok
               ? { access_token: `token-for-${parsed.code}`, token_type: 'bearer' }
-              : { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' },
+              : {
+                  error: 'bad_verification_code',
+                  error_description: 'The code passed is incorrect or expired.',
+                },
           ),
         )
       })
