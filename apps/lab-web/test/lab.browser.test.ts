@@ -1,4 +1,5 @@
-import type { LabServer, NodeView, State } from '@raftkit/lab'
+import { readFile } from 'node:fs/promises'
+import type { LabServer, NodeView, Recipe, State } from '@raftkit/lab'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -236,6 +237,39 @@ describe.skipIf(skipReason !== undefined)('Raft Lab in the browser', () => {
     } finally {
       await other.close()
     }
+  })
+
+  it('shares the run as a file that opens the same run', async () => {
+    await page.locator('[data-testid=tab-run]').click()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=download]').click(),
+    ])
+    const path = await download.path()
+    const recipe = JSON.parse(await readFile(path, 'utf8')) as Recipe
+    expect(recipe.commands).toEqual(pausedAt.recipe?.commands)
+    const before = await sessionId()
+    await page.locator('[data-testid=open-file]').setInputFiles(path)
+    await waitFor('the session opened from the file', async () => (await sessionId()) !== before)
+    const opened = await state()
+    expect(opened.recipe?.seed).toBe(recipe.seed)
+    expect(opened.recipe?.commands).toEqual(recipe.commands)
+    expect(opened.time).toBe(0)
+  })
+
+  it('runs a guided scenario step by step', async () => {
+    await page.locator('[data-testid=nav-scenarios]').click()
+    await page.locator('[data-testid=scenario-partition-heal] button').click()
+    const panel = page.locator('[data-testid=scenario]')
+    await panel.waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=scenario-step]', { hasText: 'Step 1 of' }).waitFor()
+    const first = await page.locator('[data-testid=scenario-text]').textContent()
+    await page.locator('[data-testid=scenario-next]').click()
+    await page
+      .locator('[data-testid=scenario-step]', { hasText: 'Step 2 of' })
+      .waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-testid=scenario-text]').textContent()).not.toBe(first)
+    expect((await state()).scenario?.id).toBe('partition-heal')
   })
 
   it('turns on an unsafe rule and the safety monitor catches two leaders in one term', async () => {
