@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { faultKinds, simulate } from '@raftkit/sim'
+import { clusterBench } from './cluster.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
 const cores = availableParallelism()
@@ -35,6 +36,20 @@ const sections = [
     name: 'sim-sweep',
     description: `a real 100-seed sweep through the CLI on ${cores} worker threads`,
     run: simSweep,
+  },
+  {
+    name: 'cluster',
+    description:
+      'a real 3-node cluster vs a 3-member etcd: writes and linearizable reads at 1/16/64/256 clients',
+    run: clusterBench,
+  },
+  {
+    name: 'lab-frames',
+    description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
+    run: async () => {
+      const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
+      await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
+    },
   },
 ]
 

@@ -1,6 +1,8 @@
 import {
   RawNode,
+  emptyHardState,
   type ClusterConfig,
+  type HardState,
   type LogIndex,
   type Message,
   type NodeId,
@@ -22,6 +24,7 @@ import {
 } from './ports.js'
 import { PendingProposals } from './pending-proposals.js'
 import { PendingReads } from './pending-reads.js'
+import { onlyCommitMoved, splitMessages } from './message-order.js'
 
 export interface ReplicaOptions<Result> {
   readonly raft: Omit<RawNodeOptions, 'onEvent'>
@@ -71,12 +74,29 @@ export class Replica<Result> {
   #stopTicking: (() => void) | undefined
   #lastSnapshotIndex: LogIndex
   #idle: (() => void)[] = []
+  /** The hard state as last made durable (votes and terms are compared against it). */
+  #durableHardState: HardState
+  /** A commit-index write still in flight (not awaited; see `onlyCommitMoved`). */
+  #commitWrite: Promise<void> | undefined
+  /** What a durable state machine had already applied when the replica started (0 otherwise). */
+  readonly #durablyApplied: LogIndex
 
   constructor(options: ReplicaOptions<Result>) {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
-    this.#node = new RawNode({ ...options.raft, onEvent: options.onEvent }, options.persisted)
-    this.#lastSnapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
+    this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
+    this.#durableHardState = options.persisted?.hardState ?? emptyHardState
+    const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
+    const appliedIndex = Math.max(
+      options.raft.appliedIndex ?? 0,
+      this.#durablyApplied,
+      snapshotIndex,
+    )
+    this.#node = new RawNode(
+      { ...options.raft, appliedIndex, onEvent: options.onEvent },
+      options.persisted,
+    )
+    this.#lastSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
     this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
   }
@@ -92,8 +112,10 @@ export class Replica<Result> {
 
   async start(): Promise<void> {
     // A restarted node restores its state machine from its snapshot before replaying the log.
+    // (A durable state machine that is already past the snapshot keeps its own state.)
     const snapshot = this.#options.persisted?.snapshot
-    if (snapshot !== undefined) await this.#options.stateMachine.restore(snapshot)
+    if (snapshot !== undefined && snapshot.meta.index > this.#durablyApplied)
+      await this.#options.stateMachine.restore(snapshot)
     this.#stopTicking = this.#options.scheduler.every(this.#options.tickMs, () => {
       if (this.#stopped) return
       this.#guard(() => this.#node.tick())
@@ -108,6 +130,7 @@ export class Replica<Result> {
     this.#stopped = true
     this.#stopTicking?.()
     if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
+    await this.#commitWrite
     this.#proposals.failAll({ error: 'stopped' })
     this.#reads.failAll({ error: 'stopped' })
   }
@@ -240,23 +263,45 @@ export class Replica<Result> {
 
   async #handleReady(ready: Ready): Promise<void> {
     const started = this.#options.now?.() ?? 0
-    // 1. Durability first. A vote sent before it is on disk can be forgotten in a crash and
-    //    cast twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk
-    //    can be lost after the leader counted it (§5.3).
-    if (ready.snapshot !== undefined) await this.#options.logStore.saveSnapshot(ready.snapshot)
-    if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      await this.#options.logStore.append(ready.entries, ready.hardState)
+    const transport = this.#options.transport
+    const { beforePersist, afterPersist } = splitMessages(
+      ready.messages,
+      ready.hardState,
+      this.#durableHardState,
+    )
+    // 1. What does not depend on this Ready's writes leaves at once (see message-order.ts): the
+    //    leader's appends reach the followers while its own fsync runs.
+    for (const message of beforePersist) transport.send(message)
+    // 2. Durability. A vote sent before it is on disk can be forgotten in a crash and cast
+    //    twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk can be
+    //    lost after the leader counted it (§5.3).
+    const store = this.#options.logStore
+    if (ready.snapshot !== undefined) await store.saveSnapshot(ready.snapshot)
+    if (
+      ready.snapshot === undefined &&
+      onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
+    ) {
+      // Only the commit index moved: write it without waiting (it is a hint; see message-order.ts).
+      const write = store.append([], ready.hardState).catch((error: unknown) => this.#fail(error))
+      this.#commitWrite = write
+      void write.finally(() => {
+        if (this.#commitWrite === write) this.#commitWrite = undefined
+      })
+    } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      await store.append(ready.entries, ready.hardState)
     }
+    if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
     const persistMs = (this.#options.now?.() ?? 0) - started
-    // 2. Only now may peers learn about it.
-    for (const message of ready.messages) this.#options.transport.send(message)
-    // 3. Apply in log order; the state machine is deterministic, so replicas converge.
+    // 3. Only now may the rest leave.
+    for (const message of afterPersist) transport.send(message)
+    // 4. Apply in log order; the state machine is deterministic, so replicas converge.
     if (ready.snapshot !== undefined) {
       await this.#options.stateMachine.restore(ready.snapshot)
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
     for (const entry of ready.committedEntries) {
+      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
       if (entry.kind === 'command') {
         const result = await this.#options.stateMachine.apply(entry)
         this.#proposals.applied(entry.index, entry.term, result)
@@ -264,7 +309,7 @@ export class Replica<Result> {
         this.#proposals.applied(entry.index, entry.term, undefined as Result)
       }
     }
-    // 4. Reads: confirmed indexes wait for the apply to catch up.
+    // 5. Reads: confirmed indexes wait for the apply to catch up.
     for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
     for (const failure of ready.readFailures) {
       this.#reads.failed(

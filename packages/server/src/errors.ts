@@ -8,11 +8,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 export const statusByErrorCode = {
   bad_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   no_leader: 503,
   not_ready: 503,
   unavailable: 503,

@@ -1,8 +1,8 @@
 /**
  * @module @raftkit/server — a raftkit node: the replicated key-value HTTP API over the replica,
- * the write-ahead log and the TCP peer transport.
+ * the write-ahead log and the TCP peer transport, plus the live event stream.
  */
-export { createApp, forwardedHeader, type AppDependencies } from './app.js'
+export { createApp, forwardedHeader, type AppDependencies, type ForwardedRequest } from './app.js'
 export {
   ConfigError,
   isLoopback,
@@ -13,11 +13,30 @@ export {
   type NodeConfigInput,
 } from './config.js'
 export { ApiError, statusByErrorCode, type ErrorCode } from './errors.js'
+export {
+  defaultEventStreamLimits,
+  EventHub,
+  type EventSocket,
+  type EventStreamLimits,
+  type SubscribeOptions,
+} from './event-stream.js'
+export { messageJson, raftEventJson } from './event-json.js'
+export { eventsPath } from './events-endpoint.js'
+export { joinProof, verifyJoinProof } from './join-proof.js'
 export { NodeMetrics } from './metrics.js'
-export { startNode, type RunningNode } from './node.js'
+export { nodeScheduler, startNode, type NodeExtensions, type RunningNode } from './node.js'
 export {
   ServerStateMachine,
   encodeServerCommand,
+  type KvRecordView,
+  type MemberRecord,
+  type NodeStateMachine,
   type ServerCommand,
   type ServerResult,
 } from './server-state-machine.js'
+export {
+  NotLeader,
+  type KvService,
+  type ClusterService,
+  type RequestIdentity,
+} from './service-types.js'

@@ -62,7 +62,7 @@ export interface KvService {
 export interface MemberView {
   readonly id: NodeId
   readonly peerAddr: string
-  readonly clientUrl: string | undefined
+  readonly clientUrl: string | null
   readonly voter: boolean
   readonly state: string
   readonly matchIndex?: number
@@ -70,7 +70,7 @@ export interface MemberView {
 
 export interface ClusterService {
   view(): {
-    leaderId: NodeId | undefined
+    leaderId: NodeId | null
     term: number
     commitIndex: number
     appliedIndex: number

@@ -26,6 +26,9 @@ export interface RawNodeFlags {
   readonly tickMs?: string
   readonly electionTicks?: string
   readonly snapshotEvery?: string
+  readonly heartbeatTicks?: string
+  readonly walSegmentBytes?: string
+  readonly requestTimeoutMs?: string
   readonly codec?: string
   readonly logLevel?: string
 }
@@ -65,6 +68,9 @@ export async function runNodeCommand(
       tickMs: integer('tick-ms', flags.tickMs),
       electionTimeoutTicks: integer('election-ticks', flags.electionTicks),
       snapshotEveryEntries: integer('snapshot-every', flags.snapshotEvery),
+      heartbeatIntervalTicks: integer('heartbeat-ticks', flags.heartbeatTicks),
+      walSegmentBytes: integer('wal-segment-bytes', flags.walSegmentBytes),
+      requestTimeoutMs: integer('request-timeout-ms', flags.requestTimeoutMs),
       codec: flags.codec as NodeConfigInput['codec'],
       logLevel: flags.logLevel as NodeConfigInput['logLevel'],
     }
@@ -76,7 +82,16 @@ export async function runNodeCommand(
     }
     throw error
   }
-  const node = await startNode(config)
+  let node
+  try {
+    node = await startNode(config)
+  } catch (error) {
+    // A port in use, a damaged write-ahead log (the message names the file and offset), a data
+    // directory that cannot be written: say so in one line and exit, never limp on.
+    const reason = error instanceof Error ? error.message : String(error)
+    context.io.stderr.write(`raftkit node ${config.id}: cannot start: ${reason}\n`)
+    return 1
+  }
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) resolve()
     context.signal.addEventListener('abort', () => resolve(), { once: true })
