@@ -111,6 +111,9 @@ export class SimWorld {
       checkQuorum: settings.checkQuorum,
       unsafe: settings.unsafe ?? undefined,
       snapshotEveryEntries: settings.snapshotEvery,
+      ...(settings.maxEntriesPerMessage === undefined
+        ? {}
+        : { maxEntriesPerMessage: settings.maxEntriesPerMessage }),
       network: { latencyMsMin: settings.latencyMs[0], latencyMsMax: settings.latencyMs[1] },
     })
     this.#terms.push({ term: 0, from: 0 })
