@@ -552,6 +552,7 @@ export class LabSession {
       futureCommands: this.futureCommands,
       horizon: this.horizon,
       settings: { ...this.#settings, seed: this.#seed },
+      rules: world.cluster.tuning,
       nodes: world.nodes(logTail),
       network: world.network(),
       inFlight: world.inFlight(),

@@ -742,6 +742,9 @@ export class SimWorld {
         term: message.term,
         sentAt: this.cluster.now,
         deliverAt: this.cluster.now + this.#latencyMax + (link?.delayMs ?? 0),
+        ...(message.type === 'RequestVote' || message.type === 'RequestVoteReply'
+          ? { preVote: message.preVote }
+          : {}),
       },
     }
     this.#inFlight.set(id, tracked)
