@@ -49,6 +49,14 @@ const sections = [
     description: 'Raft Lab: scrubbing a 9-node run with thousands of entries (replay from the start, then from parked worlds)',
     run: labSeekBench,
   },
+  {
+    name: 'lab-frames',
+    description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
+    run: async () => {
+      const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
+      await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
+    },
+  },
 ]
 
 async function simThroughput() {
