@@ -17,6 +17,7 @@ export default defineConfig({
       '@raftkit/transport': source('./packages/transport/src/index.ts'),
       '@raftkit/server': source('./packages/server/src/index.ts'),
       '@raftkit/lab/protocol': source('./packages/lab/src/protocol/index.ts'),
+      '@raftkit/lab/testing': source('./packages/lab/src/testing/index.ts'),
       '@raftkit/lab': source('./packages/lab/src/index.ts'),
     },
   },

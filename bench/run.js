@@ -13,6 +13,7 @@ import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
+import { labSeekBench } from './lab.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
 const cores = availableParallelism()
@@ -42,6 +43,11 @@ const sections = [
     description:
       'a real 3-node cluster vs a 3-member etcd: writes and linearizable reads at 1/16/64/256 clients',
     run: clusterBench,
+  },
+  {
+    name: 'lab-seek',
+    description: 'Raft Lab: scrubbing a 9-node run with thousands of entries (replay from the start, then from parked worlds)',
+    run: labSeekBench,
   },
   {
     name: 'lab-frames',

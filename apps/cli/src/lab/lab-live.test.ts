@@ -81,6 +81,8 @@ describe('raftkit start serves Raft Lab with a live view of its nodes', () => {
       30_000,
       'live events',
     )
+    expect((await lab.get('/v1/lab/live/nodes/n2')).body).toMatchObject({ id: 'n2' })
+    expect((await lab.get('/v1/lab/live/nodes/n9')).status).toBe(404)
     const events = (await lab.get('/v1/lab/live/events?after=0')).body.events
     expect(events[0].text.zh).toMatch(/[\u4e00-\u9fff]/)
 

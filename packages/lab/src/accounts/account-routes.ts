@@ -8,6 +8,7 @@ import {
   authorizeLocation,
   fetchProfile,
   howToConfigure,
+  oauthEnvironment,
   type OAuthConfig,
 } from './github-oauth.js'
 import type { AccountStore, User } from './store.js'
@@ -17,11 +18,21 @@ const stateCookie = 'raftkit_lab_oauth_state'
 
 const saveBodySchema = z
   .object({
-    kind: z.enum(['scenario', 'history']),
-    title: z.string().trim().min(1).max(200),
+    /** `history` is accepted for `run` (a run's history). */
+    kind: z
+      .enum(['scenario', 'run', 'history'])
+      .transform((kind) => (kind === 'history' ? 'run' : kind)),
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Accepted for `name`. */
+    title: z.string().trim().min(1).max(200).optional(),
     recipe: recipeSchema,
   })
   .strict()
+  .refine((body) => body.name !== undefined || body.title !== undefined, {
+    message: 'give the item a name',
+    path: ['name'],
+  })
+const returnCookie = 'raftkit_lab_return_to'
 
 export interface AccountOptions {
   /** Undefined: sign-in is not configured (the routes say what to set). */
@@ -55,6 +66,13 @@ export function mountAccountRoutes(app: Hono, options: AccountOptions): void {
       auth: configured
         ? { configured: true, loginUrl: '/v1/lab/auth/github/login' }
         : { configured: false, howTo: howToConfigure },
+      oauth: {
+        configured,
+        loginUrl: '/v1/lab/auth/github/login',
+        callbackUrl: callbackUrl(c),
+        settings: [oauthEnvironment.clientId, oauthEnvironment.clientSecret],
+        ...(configured ? {} : { howTo: howToConfigure }),
+      },
     })
   })
 
@@ -67,6 +85,15 @@ export function mountAccountRoutes(app: Hono, options: AccountOptions): void {
       path: '/v1/lab/auth',
       maxAge: 600,
     })
+    // Where to land after signing in: a path on this server only (never another site).
+    const returnTo = c.req.query('returnTo')
+    if (returnTo !== undefined && sameOriginPath(returnTo))
+      setCookie(c, returnCookie, encodeURIComponent(returnTo), {
+        httpOnly: true,
+        sameSite: 'Lax',
+        path: '/v1/lab/auth',
+        maxAge: 600,
+      })
     return c.redirect(authorizeLocation(oauth, callbackUrl(c), state), 302)
   })
 
@@ -105,7 +132,10 @@ export function mountAccountRoutes(app: Hono, options: AccountOptions): void {
       path: '/',
       maxAge: 30 * 86_400,
     })
-    return c.redirect('/', 302)
+    const returnTo = getCookie(c, returnCookie)
+    deleteCookie(c, returnCookie, { path: '/v1/lab/auth' })
+    const target = returnTo === undefined ? '/' : decodeURIComponent(returnTo)
+    return c.redirect(sameOriginPath(target) ? target : '/', 302)
   })
 
   app.post('/v1/lab/auth/logout', async (c) => {
@@ -127,9 +157,10 @@ export function mountAccountRoutes(app: Hono, options: AccountOptions): void {
     const user = await signedIn(c)
     if (user instanceof Response) return user
     const kind = c.req.query('kind')
-    if (kind !== undefined && kind !== 'scenario' && kind !== 'history')
-      return problem(c, 'bad_request', 'kind is scenario or history')
-    return c.json({ items: await store!.list(user.id, kind) })
+    if (kind !== undefined && kind !== 'scenario' && kind !== 'run' && kind !== 'history')
+      return problem(c, 'bad_request', 'kind is scenario or run')
+    const wanted = kind === undefined ? undefined : kind === 'history' ? 'run' : kind
+    return c.json({ items: await store!.list(user.id, wanted) })
   })
 
   app.post('/v1/lab/saved', async (c) => {
@@ -139,7 +170,11 @@ export function mountAccountRoutes(app: Hono, options: AccountOptions): void {
     if (!read.ok) return read.response
     const body = saveBodySchema.safeParse(read.body)
     if (!body.success) return validationProblem(c, 'saved item', body.error)
-    return c.json(await store!.save(user.id, body.data), 201)
+    const { kind, recipe } = body.data
+    return c.json(
+      await store!.save(user.id, { kind, recipe, name: body.data.name ?? body.data.title! }),
+      201,
+    )
   })
 
   const idOf = (c: Context): number | undefined => {
@@ -175,6 +210,11 @@ function publicUser(user: User): {
   avatarUrl: string | null
 } {
   return { id: user.id, login: user.login, name: user.name, avatarUrl: user.avatar_url }
+}
+
+/** A path on this server (`/x`), not a URL elsewhere (`//evil`, `/\\evil`, `https://...`). */
+function sameOriginPath(path: string): boolean {
+  return path.length <= 2000 && /^\/(?![/\\])/.test(path)
 }
 
 function sameText(a: string, b: string): boolean {

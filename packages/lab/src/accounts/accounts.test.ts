@@ -1,81 +1,9 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLabServer, type LabServer } from '../server/serve.js'
-
-/**
- * A small stand-in for GitHub's OAuth provider (a real HTTP server): `authorize` approves at once
- * and sends the browser back with a code, `access_token` trades a code for a token, `user` says
- * who the token belongs to. It is a test double for a service this machine cannot reach.
- */
-async function startProvider(): Promise<{ url: string; server: Server; tokenRequests: unknown[] }> {
-  const codes = new Map<string, string>()
-  const tokenRequests: unknown[] = []
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://provider')
-    if (url.pathname === '/login/oauth/authorize') {
-      const code = `code-${codes.size + 1}`
-      codes.set(code, url.searchParams.get('client_id') ?? '')
-      const back = new URL(url.searchParams.get('redirect_uri')!)
-      back.searchParams.set('code', code)
-      back.searchParams.set('state', url.searchParams.get('state') ?? '')
-      response.writeHead(302, { location: back.toString() }).end()
-      return
-    }
-    if (url.pathname === '/login/oauth/access_token' && request.method === 'POST') {
-      let body = ''
-      request.on('data', (chunk) => (body += chunk))
-      request.on('end', () => {
-        const parsed = JSON.parse(body) as {
-          client_id: string
-          client_secret: string
-          code: string
-        }
-        tokenRequests.push(parsed)
-        const ok = codes.get(parsed.code) === 'lab-client' && parsed.client_secret === 'lab-secret'
-        response.writeHead(200, { 'content-type': 'application/json' })
-        response.end(
-          JSON.stringify(
-            ok
-              ? { access_token: `token-for-${parsed.code}`, token_type: 'bearer' }
-              : {
-                  error: 'bad_verification_code',
-                  error_description: 'The code passed is incorrect or expired.',
-                },
-          ),
-        )
-      })
-      return
-    }
-    if (url.pathname === '/user') {
-      const auth = request.headers.authorization ?? ''
-      if (!auth.startsWith('Bearer token-for-')) {
-        response.writeHead(401).end()
-        return
-      }
-      response.writeHead(200, { 'content-type': 'application/json' })
-      response.end(
-        JSON.stringify({
-          id: 4242,
-          login: 'ada',
-          name: 'Ada L.',
-          avatar_url: 'http://provider/ada.png',
-        }),
-      )
-      return
-    }
-    response.writeHead(404).end()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    server,
-    tokenRequests,
-  }
-}
+import { startFakeGitHub, type FakeGitHub } from '../testing/fake-github.js'
 
 /** Follows redirects by hand, keeping cookies, as a browser would. */
 class Browser {
@@ -103,32 +31,25 @@ class Browser {
 }
 
 describe('accounts', () => {
-  let provider: Awaited<ReturnType<typeof startProvider>>
+  let provider: FakeGitHub
   let lab: LabServer
   let dir: string
 
   beforeAll(async () => {
-    provider = await startProvider()
+    provider = await startFakeGitHub({ users: [{ login: 'ada', name: 'Ada L.', id: 4242 }] })
     dir = await mkdtemp(join(tmpdir(), 'raftkit-lab-accounts-'))
     lab = await startLabServer({
       port: 0,
       staticDir: '/nonexistent',
       accounts: {
         databasePath: join(dir, 'lab.sqlite'),
-        oauth: {
-          clientId: 'lab-client',
-          clientSecret: 'lab-secret',
-          authorizeUrl: `${provider.url}/login/oauth/authorize`,
-          tokenUrl: `${provider.url}/login/oauth/access_token`,
-          userUrl: `${provider.url}/user`,
-          scope: 'read:user',
-        },
+        oauth: provider.oauthConfig(),
       },
     })
   })
   afterAll(async () => {
     await lab.close()
-    await new Promise((resolve) => provider.server.close(resolve))
+    await provider.close()
     await rm(dir, { recursive: true, force: true })
   })
 
@@ -138,8 +59,13 @@ describe('accounts', () => {
     expect(anonymous).toMatchObject({ user: null, auth: { configured: true } })
     expect((await browser.fetch(`${lab.url}/v1/lab/saved`)).status).toBe(401)
 
-    const landed = await browser.follow(`${lab.url}/v1/lab/auth/github/login`)
-    expect(landed.status).toBe(200) // the Lab page, signed in
+    const start = await browser.fetch(
+      `${lab.url}/v1/lab/auth/github/login?returnTo=${encodeURIComponent('/#saved')}`,
+    )
+    const atProvider = await browser.fetch(start.headers.get('location')!)
+    const back = await browser.fetch(atProvider.headers.get('location')!)
+    expect(back.status).toBe(302)
+    expect(back.headers.get('location')).toBe('/#saved') // back where the visitor was
     expect(provider.tokenRequests).toHaveLength(1)
     const me = await (await browser.fetch(`${lab.url}/v1/lab/me`)).json()
     expect(me.user).toMatchObject({ login: 'ada', name: 'Ada L.' })
@@ -157,20 +83,25 @@ describe('accounts', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
-    const saved = await save({ kind: 'scenario', title: 'my leader crash', recipe: session.recipe })
+    const saved = await save({ kind: 'scenario', name: 'my leader crash', recipe: session.recipe })
     expect(saved.status).toBe(201)
     const savedItem = await saved.json()
-    expect((await save({ kind: 'history', title: 'a run', recipe: session.recipe })).status).toBe(
-      201,
-    )
-    expect((await save({ kind: 'scenario', title: '', recipe: session.recipe })).status).toBe(400)
+    expect((await save({ kind: 'run', name: 'a run', recipe: session.recipe })).status).toBe(201)
+    const older = await save({ kind: 'history', title: 'an older client', recipe: session.recipe })
+    expect(older.status).toBe(201)
+    expect((await save({ kind: 'scenario', name: '', recipe: session.recipe })).status).toBe(400)
+    expect((await save({ kind: 'scenario', recipe: session.recipe })).status).toBe(400)
+    expect((await save({ kind: 'movie', name: 'x', recipe: session.recipe })).status).toBe(400)
     expect((await save({ kind: 'scenario', title: 'x', recipe: { seed: 'no' } })).status).toBe(400)
 
     const list = await (await browser.fetch(`${lab.url}/v1/lab/saved`)).json()
-    expect(list.items.map((i: any) => [i.kind, i.title])).toEqual([
-      ['history', 'a run'],
+    expect(list.items.map((i: any) => [i.kind, i.name])).toEqual([
+      ['run', 'an older client'],
+      ['run', 'a run'],
       ['scenario', 'my leader crash'],
     ])
+    expect(list.items[2].recipe).toEqual(session.recipe)
+    expect(new Date(list.items[0].createdAt).toISOString()).toBe(list.items[0].createdAt)
     const scenarios = await (await browser.fetch(`${lab.url}/v1/lab/saved?kind=scenario`)).json()
     expect(scenarios.items).toHaveLength(1)
     const one = await (await browser.fetch(`${lab.url}/v1/lab/saved/${savedItem.id}`)).json()
@@ -222,6 +153,11 @@ describe('accounts', () => {
     try {
       const me = await (await fetch(`${bare.url}/v1/lab/me`)).json()
       expect(me.auth.configured).toBe(false)
+      expect(me.oauth).toMatchObject({
+        configured: false,
+        settings: ['RAFTKIT_GITHUB_CLIENT_ID', 'RAFTKIT_GITHUB_CLIENT_SECRET'],
+      })
+      expect(me.oauth.callbackUrl).toBe(`${bare.url}/v1/lab/auth/github/callback`)
       expect(me.auth.howTo).toMatch(/RAFTKIT_GITHUB_CLIENT_ID/)
       const login = await fetch(`${bare.url}/v1/lab/auth/github/login`, { redirect: 'manual' })
       expect(login.status).toBe(503)

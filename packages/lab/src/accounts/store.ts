@@ -25,7 +25,7 @@ interface LoginsTable {
 interface SavedTable {
   id: Generated<number>
   user_id: number
-  kind: 'scenario' | 'history'
+  kind: 'scenario' | 'run'
   title: string
   recipe: string
   created_at: number
@@ -41,9 +41,11 @@ export type User = Omit<Selectable<UsersTable>, 'provider_id'> & { provider_id: 
 
 export interface SavedSummary {
   readonly id: number
-  readonly kind: 'scenario' | 'history'
-  readonly title: string
-  readonly createdAt: number
+  /** A saved scenario, or a run's history. */
+  readonly kind: 'scenario' | 'run'
+  readonly name: string
+  /** ISO 8601. */
+  readonly createdAt: string
   readonly nodes: number
   readonly commands: number
   readonly endTime: number
@@ -89,7 +91,7 @@ export class AccountStore {
     await sql`CREATE TABLE IF NOT EXISTS saved (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-      kind TEXT NOT NULL CHECK (kind IN ('scenario', 'history')),
+      kind TEXT NOT NULL CHECK (kind IN ('scenario', 'run')),
       title TEXT NOT NULL,
       recipe TEXT NOT NULL,
       created_at INTEGER NOT NULL
@@ -159,31 +161,35 @@ export class AccountStore {
 
   async save(
     userId: number,
-    item: { kind: 'scenario' | 'history'; title: string; recipe: Recipe },
-  ): Promise<SavedSummary> {
+    item: { kind: 'scenario' | 'run'; name: string; recipe: Recipe },
+  ): Promise<SavedSummary & { recipe: Recipe }> {
     const created_at = Date.now()
     const row = await this.#db
       .insertInto('saved')
       .values({
         user_id: userId,
         kind: item.kind,
-        title: item.title,
+        title: item.name,
         recipe: JSON.stringify(item.recipe),
         created_at,
       })
       .returning('id')
       .executeTakeFirstOrThrow()
-    return summary({
+    const saved = summary({
       id: row.id,
       kind: item.kind,
-      title: item.title,
+      title: item.name,
       created_at,
       recipe: JSON.stringify(item.recipe),
     })
+    return { ...saved, recipe: item.recipe }
   }
 
   /** The user's saved items, newest first. */
-  async list(userId: number, kind?: 'scenario' | 'history'): Promise<SavedSummary[]> {
+  async list(
+    userId: number,
+    kind?: 'scenario' | 'run',
+  ): Promise<(SavedSummary & { recipe: Recipe })[]> {
     let query = this.#db.selectFrom('saved').selectAll().where('user_id', '=', userId)
     if (kind !== undefined) query = query.where('kind', '=', kind)
     const rows = await query
@@ -191,7 +197,7 @@ export class AccountStore {
       .orderBy('id', 'desc')
       .limit(500)
       .execute()
-    return rows.map(summary)
+    return rows.map((row) => ({ ...summary(row), recipe: JSON.parse(row.recipe) as Recipe }))
   }
 
   async get(userId: number, id: number): Promise<(SavedSummary & { recipe: Recipe }) | undefined> {
@@ -226,7 +232,7 @@ function hash(token: string): string {
 
 function summary(row: {
   id: number
-  kind: 'scenario' | 'history'
+  kind: 'scenario' | 'run'
   title: string
   created_at: number
   recipe: string
@@ -235,8 +241,8 @@ function summary(row: {
   return {
     id: row.id,
     kind: row.kind,
-    title: row.title,
-    createdAt: row.created_at,
+    name: row.title,
+    createdAt: new Date(row.created_at).toISOString(),
     nodes: recipe.settings.nodes,
     commands: recipe.commands.length,
     endTime: recipe.endTime ?? 0,

@@ -26,6 +26,13 @@ export function mountLiveRoutes(
     if (!query.success) return validationProblem(c, 'query', query.error)
     return c.json(live.events(query.data.after, query.data.limit))
   })
+  app.get('/v1/lab/live/nodes/:node', (c) => {
+    if (live === undefined) return missing(c)
+    const node = live.state().nodes.find((n) => n.id === c.req.param('node'))
+    return node === undefined
+      ? problem(c, 'not_found', `no node '${c.req.param('node')}' in the live cluster`)
+      : c.json(node)
+  })
   app.post('/v1/lab/live/commands', async (c) => {
     if (live === undefined) return missing(c)
     const read = await readJson(c)

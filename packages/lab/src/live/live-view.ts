@@ -310,6 +310,7 @@ export class LiveView {
       futureCommands: 0,
       horizon: now,
       settings: { faults: this.#control.faults },
+      rules: { preVote: true, checkQuorum: true, unsafe: null },
       nodes,
       network: { groups: this.#groups, cuts: this.#blocked, links: [] },
       inFlight: [...this.#inFlight.values()].map(({ seenAt: _seen, ...view }) => view),

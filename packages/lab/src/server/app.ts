@@ -62,6 +62,7 @@ export function createLabApp(deps: LabAppDependencies): Hono {
         ...(plan.speed === undefined ? {} : { speed: plan.speed }),
         ...(plan.scenario === undefined ? {} : { scenario: plan.scenario }),
       })
+      if (plan.at !== undefined) session.seek({ time: plan.at })
       const body: CreateSessionResponse = {
         id: session.id,
         recipe: session.recipe,

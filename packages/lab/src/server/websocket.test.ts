@@ -129,7 +129,8 @@ describe('the session WebSocket', () => {
     const gap = await lab.get(
       `/v1/lab/sessions/${session.id}/events?after=${lagging.resumeAfter}&limit=1000`,
     )
-    expect(gap.body.events[0].seq).toBe(lagging.resumeAfter + 1)
+    // (Or, if the run went so far meanwhile that the oldest of those were let go, from the oldest held.)
+    expect(gap.body.events[0].seq).toBe(Math.max(lagging.resumeAfter + 1, gap.body.firstRetained))
     // Nothing was queued between the lagging notice and the resume but that notice itself.
     expect(
       socket.frames.slice(at + 1, socket.frames.indexOf(resumed)).every((f) => f.type !== 'events'),

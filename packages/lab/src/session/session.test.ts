@@ -149,9 +149,10 @@ describe('guided scenarios', () => {
     const built = catalog.build(id)!
     const session = new LabSession({ recipe: built.recipe, scenario: built.script, playing: false })
     const last = built.script.steps[built.script.steps.length - 1]!
+    const end = Math.max(last.time + 10, built.recipe.endTime ?? 0)
     session.seek({ time: 0 })
-    play(session, last.time + 10)
-    session.seek({ time: last.time + 10 })
+    play(session, end)
+    session.seek({ time: end })
     expect(session.state().scenario?.freePlay).toBe(true)
     expect(session.state().scenario?.text.zh.length).toBeGreaterThan(0)
     const skipped = session.events(0, 1000).events.filter((e) => e.type === 'command.skipped')

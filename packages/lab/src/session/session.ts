@@ -248,7 +248,7 @@ export class LabSession {
         ),
       }
     }
-    if (this.#world.isPast(target)) this.#rewind(target)
+    this.#startNearest(target)
     this.#advanceTo(target)
     if (to.event !== undefined) {
       // An event made during a step is numbered before the step is counted: finish that step.
@@ -268,6 +268,24 @@ export class LabSession {
     }
     this.#announcedStep = this.#scenarioStepAt(this.#world.now)
     this.version++
+  }
+
+  /**
+   * Picks the world to run on to `target`: the current one, or a parked one closer to the target
+   * (behind it), or a fresh one when the current world is past it and nothing is parked before it.
+   */
+  #startNearest(target: RecipeStamp): void {
+    if (this.#world.isPast(target)) {
+      this.#rewind(target)
+      return
+    }
+    const parked = this.#parked.take(target)
+    if (parked === undefined) return
+    if (parked.world.now > this.#world.now) {
+      this.#parked.park({ world: this.#world, cursor: this.#cursor })
+      this.#world = parked.world
+      this.#cursor = parked.cursor
+    } else this.#parked.park(parked)
   }
 
   #rewind(target: RecipeStamp): void {
@@ -534,6 +552,7 @@ export class LabSession {
       futureCommands: this.futureCommands,
       horizon: this.horizon,
       settings: { ...this.#settings, seed: this.#seed },
+      rules: world.cluster.tuning,
       nodes: world.nodes(logTail),
       network: world.network(),
       inFlight: world.inFlight(),

@@ -111,6 +111,9 @@ export class SimWorld {
       checkQuorum: settings.checkQuorum,
       unsafe: settings.unsafe ?? undefined,
       snapshotEveryEntries: settings.snapshotEvery,
+      ...(settings.maxEntriesPerMessage === undefined
+        ? {}
+        : { maxEntriesPerMessage: settings.maxEntriesPerMessage }),
       network: { latencyMsMin: settings.latencyMs[0], latencyMsMax: settings.latencyMs[1] },
     })
     this.#terms.push({ term: 0, from: 0 })
@@ -739,6 +742,9 @@ export class SimWorld {
         term: message.term,
         sentAt: this.cluster.now,
         deliverAt: this.cluster.now + this.#latencyMax + (link?.delayMs ?? 0),
+        ...(message.type === 'RequestVote' || message.type === 'RequestVoteReply'
+          ? { preVote: message.preVote }
+          : {}),
       },
     }
     this.#inFlight.set(id, tracked)
