@@ -4,10 +4,7 @@ import { join } from 'node:path'
 import type { LabServer } from '@raftkit/lab'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  startGitHubStandIn,
-  type GitHubStandIn,
-} from '../../../packages/lab/src/testing/github-stand-in.js'
+import { startFakeGitHub, type FakeGitHub } from '@raftkit/lab/testing'
 import { launchBrowser, skipReason, watchPage, type TestBrowser } from './support/browser.js'
 import { buildPage, startLab } from './support/lab.js'
 
@@ -19,7 +16,7 @@ import { buildPage, startLab } from './support/lab.js'
 describe.skipIf(skipReason !== undefined)('Raft Lab accounts in the browser', () => {
   let browser: TestBrowser
   let built: Awaited<ReturnType<typeof buildPage>>
-  let provider: GitHubStandIn
+  let provider: FakeGitHub
   let configured: LabServer
   let unconfigured: LabServer
   let dataDir: string
@@ -28,10 +25,10 @@ describe.skipIf(skipReason !== undefined)('Raft Lab accounts in the browser', ()
 
   beforeAll(async () => {
     built = await buildPage()
-    provider = await startGitHubStandIn()
+    provider = await startFakeGitHub({ users: [{ login: 'ada', name: 'Ada L.' }] })
     dataDir = await mkdtemp(join(tmpdir(), 'raftlab-accounts-'))
     configured = await startLab(built.dir, {
-      accounts: { databasePath: join(dataDir, 'lab.sqlite'), oauth: provider.oauth },
+      accounts: { databasePath: join(dataDir, 'lab.sqlite'), oauth: provider.oauthConfig() },
     })
     unconfigured = await startLab(built.dir, { accounts: { oauth: undefined } })
     browser = await launchBrowser()
@@ -68,10 +65,14 @@ describe.skipIf(skipReason !== undefined)('Raft Lab accounts in the browser', ()
   it('signs in with GitHub through the stand-in provider', async () => {
     await page.goto(configured.url + '/')
     await page.locator('[data-testid=lab]').waitFor({ timeout: 30_000 })
+    const before = await page.getAttribute('[data-testid=lab]', 'data-session')
     await page.locator('[data-testid=sign-in]').click()
-    // The provider approves at once; the Lab's callback sets the cookie and sends us home.
+    // The provider approves at once; the Lab's callback sets the cookie and sends the browser
+    // back to where it was: the same session.
     await page.locator('[data-testid=account]', { hasText: 'ada' }).waitFor({ timeout: 30_000 })
     expect(provider.tokenRequests.length).toBe(1)
+    await page.locator('[data-testid=lab]').waitFor({ timeout: 30_000 })
+    expect(await page.getAttribute('[data-testid=lab]', 'data-session')).toBe(before)
   })
 
   it('saves the run as a scenario and finds it on "My runs", then opens it', async () => {

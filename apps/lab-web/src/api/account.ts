@@ -11,21 +11,27 @@ export interface LabUser {
 /** `GET /v1/lab/me`: who is signed in, and whether sign-in is possible at all. */
 export interface Me {
   readonly user: LabUser | null
-  readonly auth:
-    | { readonly configured: true; readonly loginUrl: string }
-    /** `howTo`: what to register with GitHub and which variables to set, for a person. */
-    | { readonly configured: false; readonly howTo: string }
+  readonly oauth: {
+    readonly configured: boolean
+    readonly loginUrl: string
+    /** The callback URL to register with GitHub. */
+    readonly callbackUrl?: string
+    /** The variables to set when sign-in is not configured. */
+    readonly settings?: readonly string[]
+    /** When not configured: what to do, for a person (English). */
+    readonly howTo?: string
+  }
 }
 
-export type SavedKind = 'scenario' | 'history'
+export type SavedKind = 'scenario' | 'run'
 
 /** A saved item as listed (`GET /v1/lab/saved`); `GET /v1/lab/saved/{id}` adds the recipe. */
 export interface SavedSummary {
   readonly id: number
   readonly kind: SavedKind
-  readonly title: string
-  /** ms since the epoch */
-  readonly createdAt: number
+  readonly name: string
+  /** ISO 8601 */
+  readonly createdAt: string
   readonly nodes: number
   readonly commands: number
   /** How far the run had gone (virtual ms). */
@@ -38,9 +44,11 @@ export interface SavedItem extends SavedSummary {
 
 export const fetchMe = (): Promise<Me> => getJson<Me>('/me')
 
-/** Where the sign-in button goes (the server sends the browser on to GitHub and back to `/`). */
-export const loginUrl = (me: Me | null): string =>
-  me !== null && me.auth.configured ? me.auth.loginUrl : `${apiBase}/auth/github/login`
+/** Where the sign-in button goes: on to GitHub, then back to this page. */
+export const loginUrl = (me: Me | null): string => {
+  const base = me?.oauth.loginUrl ?? `${apiBase}/auth/github/login`
+  return `${base}${base.includes('?') ? '&' : '?'}returnTo=${encodeURIComponent(location.pathname + location.hash)}`
+}
 
 export const logout = (): Promise<unknown> => postJson('/auth/logout', {})
 
@@ -50,8 +58,8 @@ export async function listSaved(): Promise<readonly SavedSummary[]> {
 
 export const getSaved = (id: number): Promise<SavedItem> => getJson<SavedItem>(`/saved/${id}`)
 
-export const saveRecipe = (title: string, kind: SavedKind, recipe: Recipe): Promise<SavedSummary> =>
-  postJson<SavedSummary>('/saved', { title, kind, recipe })
+export const saveRecipe = (name: string, kind: SavedKind, recipe: Recipe): Promise<SavedSummary> =>
+  postJson<SavedSummary>('/saved', { name, kind, recipe })
 
 export const deleteSaved = (id: number): Promise<unknown> => deleteJson(`/saved/${id}`)
 

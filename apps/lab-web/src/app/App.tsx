@@ -126,7 +126,9 @@ export function App() {
   )
 
   const refreshMe = useCallback(() => {
-    fetchMe().then(setMe, () => setMe({ user: null, auth: { configured: false, howTo: '' } }))
+    fetchMe().then(setMe, () =>
+      setMe({ user: null, oauth: { configured: false, loginUrl: '/v1/lab/auth/github/login' } }),
+    )
   }, [])
 
   useEffect(() => {

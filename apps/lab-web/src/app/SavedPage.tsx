@@ -25,10 +25,7 @@ export function SavedPage() {
   const open = async (item: SavedSummary) => {
     try {
       const full = await getSaved(item.id)
-      await startSession(
-        { recipe: full.recipe },
-        item.kind === 'history' ? item.endTime : undefined,
-      )
+      await startSession({ recipe: full.recipe }, item.kind === 'run' ? item.endTime : undefined)
     } catch (e) {
       setError(e instanceof LabError ? e.describe() : String(e))
     }
@@ -39,7 +36,7 @@ export function SavedPage() {
       <main className="page" data-testid="saved-page">
         <h1>{t('saved.title')}</h1>
         <p>{t('saved.signIn')}</p>
-        {me?.auth.configured === true ? (
+        {me?.oauth.configured === true ? (
           <a className="btn btn-primary" href={loginUrl(me)}>
             {t('auth.signIn')}
           </a>
@@ -59,7 +56,7 @@ export function SavedPage() {
       <ul className="cards">
         {items?.map((item) => (
           <li key={item.id} className="card" data-testid="saved-item">
-            <h2>{item.title}</h2>
+            <h2>{item.name}</h2>
             <p className="muted">
               {t(`saved.kind.${item.kind}`)} ·{' '}
               {t('saved.shape', {

@@ -13,7 +13,7 @@ export function SignInHelp({ onClose }: { readonly onClose: () => void }) {
   }, [])
   return (
     <dialog ref={dialog} className="dialog" data-testid="sign-in-help" onClose={onClose}>
-      {me?.auth.configured === true ? (
+      {me?.oauth.configured === true ? (
         <>
           <p>{t('auth.anonymous')}</p>
           <a className="btn btn-primary btn-github" href={loginUrl(me)}>
@@ -25,8 +25,16 @@ export function SignInHelp({ onClose }: { readonly onClose: () => void }) {
           <h2>{t('auth.notConfigured')}</h2>
           <p>{t('auth.howToIntro')}</p>
           <p className="howto" data-testid="sign-in-settings">
-            {(me !== null && !me.auth.configured && me.auth.howTo) || t('auth.unreachable')}
+            {me?.oauth.howTo || t('auth.unreachable')}
           </p>
+          {me?.oauth.settings !== undefined && (
+            <pre className="code">
+              {[
+                ...me.oauth.settings.map((name) => `${name}=…`),
+                ...(me.oauth.callbackUrl ? [`# callback URL: ${me.oauth.callbackUrl}`] : []),
+              ].join('\n')}
+            </pre>
+          )}
           <p className="muted">{t('auth.anonymous')}</p>
         </>
       )}

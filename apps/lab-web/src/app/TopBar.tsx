@@ -74,7 +74,7 @@ export function TopBar() {
               {t('auth.signOut')}
             </button>
           </span>
-        ) : me?.auth.configured === true ? (
+        ) : me?.oauth.configured === true ? (
           <a className="btn btn-small btn-github" href={loginUrl(me)} data-testid="sign-in">
             {t('auth.signIn')}
           </a>

@@ -1,34 +1,12 @@
 import { useEffect, useState } from 'react'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
-import { unsafeRuleNames, type State, type UnsafeRuleName } from '../protocol'
+import { unsafeRuleNames, type UnsafeRuleName } from '../protocol'
 
 interface Rules {
   preVote?: boolean
   checkQuorum?: boolean
   unsafe?: UnsafeRuleName | null
-}
-
-/**
- * The rules in force at the state's moment: the run's settings, changed by every `settings`
- * command recorded up to now (`state.settings` holds the run's starting settings).
- */
-export function effectiveRules(state: State): Required<Rules> {
-  const settings = state.settings
-  const rules: Required<Rules> = {
-    preVote: settings['preVote'] !== false,
-    checkQuorum: settings['checkQuorum'] !== false,
-    unsafe: typeof settings['unsafe'] === 'string' ? (settings['unsafe'] as UnsafeRuleName) : null,
-  }
-  const applied = (state.recipe?.commands.length ?? 0) - state.futureCommands
-  for (const entry of state.recipe?.commands.slice(0, Math.max(0, applied)) ?? []) {
-    const command = entry.command
-    if (command.type !== 'settings') continue
-    if (command.preVote !== undefined) rules.preVote = command.preVote
-    if (command.checkQuorum !== undefined) rules.checkQuorum = command.checkQuorum
-    if (command.unsafe !== undefined) rules.unsafe = command.unsafe
-  }
-  return rules
 }
 
 /** Pre-vote, check-quorum, and one of the simulator's unsafe rules, switched at run time. */
@@ -37,7 +15,7 @@ export function RulesControls() {
   const { t } = useI18n()
   // Shown as chosen at once; the server's state takes over when it answers (or on refusal).
   const [draft, setDraft] = useState<Rules>({})
-  const current = effectiveRules(snapshot.state)
+  const current = snapshot.state.rules as Required<Rules>
   const preVote = draft.preVote ?? current.preVote
   const checkQuorum = draft.checkQuorum ?? current.checkQuorum
   const unsafe = draft.unsafe !== undefined ? draft.unsafe : current.unsafe

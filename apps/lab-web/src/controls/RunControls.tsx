@@ -22,7 +22,7 @@ export function RunControls() {
   const [paused, setPaused] = useState(false)
   const [link, setLink] = useState<string | null>(null)
   const [name, setName] = useState('')
-  const [kind, setKind] = useState<SavedKind>('history')
+  const [kind, setKind] = useState<SavedKind>('run')
   const fileInput = useRef<HTMLInputElement>(null)
 
   const copyLink = async () => {
@@ -213,7 +213,7 @@ export function RunControls() {
                 data-testid="save-kind"
                 onChange={(event) => setKind(event.currentTarget.value as SavedKind)}
               >
-                <option value="history">{t('saved.kind.history')}</option>
+                <option value="run">{t('saved.kind.run')}</option>
                 <option value="scenario">{t('saved.kind.scenario')}</option>
               </select>
             </label>

@@ -272,7 +272,7 @@ function Messages(props: {
         if (from === undefined || to === undefined) return null
         const span = Math.max(1, message.deliverAt - message.sentAt)
         const progress = Math.min(Math.max((props.time - message.sentAt) / span, 0), 1)
-        const style = messageStyle(message.type, message.summary)
+        const style = messageStyle(message.type, message.summary, message.preVote)
         const at = alongLink(
           from,
           to,

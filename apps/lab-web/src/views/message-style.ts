@@ -21,9 +21,9 @@ export const familyColors: Record<MessageFamily, string> = {
   other: '#64748b',
 }
 
-export function messageFamily(type: string, summary = ''): MessageFamily {
+export function messageFamily(type: string, summary = '', preVote?: boolean): MessageFamily {
   const t = type.toLowerCase()
-  if (t.includes('vote')) return t.includes('pre') || /\bpre/i.test(summary) ? 'prevote' : 'vote'
+  if (t.includes('vote')) return (preVote ?? / pre-vote/.test(summary)) ? 'prevote' : 'vote'
   if (t.includes('heartbeat')) return 'heartbeat'
   if (t.includes('append')) return 'append'
   if (t.includes('snapshot')) return 'snapshot'
@@ -32,8 +32,8 @@ export function messageFamily(type: string, summary = ''): MessageFamily {
   return 'other'
 }
 
-export function messageStyle(type: string, summary = ''): MessageStyle {
-  const family = messageFamily(type, summary)
+export function messageStyle(type: string, summary = '', preVote?: boolean): MessageStyle {
+  const family = messageFamily(type, summary, preVote)
   const reply = /reply|response|resp$/i.test(type)
   const shape = family === 'snapshot' ? 'square' : family === 'transfer' ? 'diamond' : 'circle'
   const size = family === 'heartbeat' ? 5 : family === 'snapshot' ? 9 : 7
