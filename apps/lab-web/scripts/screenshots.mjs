@@ -155,6 +155,12 @@ try {
   await shoot('desktop-violation', { viewport: desktop, url: `/#s=${broken.id}` })
   await shoot('phone-violation', { viewport: phone, url: `/#s=${broken.id}` })
 
+  const figure8 = await session({ scenario: 'figure-8' })
+  for (let k = 0; k < 3; k++) await figure8.command({ type: 'scenarioStep' })
+  for (let i = 0; i < 30 && !(await figure8.command({ type: 'step', count: 200 })).stopped; i++);
+  await figure8.command({ type: 'pause' })
+  await shoot('desktop-figure-8', { viewport: desktop, url: `/#s=${figure8.id}` })
+
   const guided = await session({ scenario: 'partition-heal' })
   await guided.command({ type: 'scenarioStep' })
   await guided.command({ type: 'step', count: 40 })
