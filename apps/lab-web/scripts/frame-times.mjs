@@ -8,7 +8,8 @@
 // Needs `npm run build` first (it serves packages/lab/dist and apps/lab-web/dist) and Debian's
 // Chromium at /usr/bin/chromium. Prints numbers; passes or fails nothing.
 /* global document, requestAnimationFrame -- collectInPage runs in the page */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
@@ -23,6 +24,52 @@ const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
 ]
+
+/**
+ * CPU time (ms) used so far by the Chromium processes under `rootPid`, split into the page's
+ * renderer and everything (browser, GPU/compositor, utility). From /proc, so it counts work
+ * done, not time spent waiting for a core: on a shared machine frame intervals stretch with
+ * the load, CPU per second of playing does not. Undefined where there is no /proc.
+ */
+function chromiumCpuMs(rootPid) {
+  if (rootPid === undefined || !existsSync('/proc')) return undefined
+  const ticksPerMs = 100 / 1000 // USER_HZ is 100 on Linux
+  const procs = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8')
+      if (Number(name) !== rootPid && !/chrom/i.test(cmdline.split('\0')[0] ?? '')) {
+        procs.push({ pid: Number(name), ppid: Number(fields[1]), cpu: 0, renderer: false })
+        continue
+      }
+      procs.push({
+        pid: Number(name),
+        ppid: Number(fields[1]),
+        cpu: (Number(fields[11]) + Number(fields[12])) / ticksPerMs,
+        renderer: cmdline.includes('--type=renderer'),
+      })
+    } catch {
+      // The process went away meanwhile.
+    }
+  }
+  const inTree = new Set([rootPid])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const proc of procs) {
+      if (inTree.has(proc.pid) || !inTree.has(proc.ppid)) continue
+      inTree.add(proc.pid)
+      grew = true
+    }
+  }
+  const tree = procs.filter((proc) => inTree.has(proc.pid) && proc.pid !== rootPid)
+  return {
+    all: tree.reduce((sum, p) => sum + p.cpu, 0),
+    renderer: tree.filter((p) => p.renderer).reduce((sum, p) => sum + p.cpu, 0),
+  }
+}
 
 /** Frame-time statistics (ms) from a list of frame intervals. */
 function stats(intervals) {
@@ -111,20 +158,33 @@ export async function measureFrameTimes({
     await page.waitForTimeout(1000)
     const domRows = await page.locator('[data-testid=logs] .logs-row').count()
 
-    const paused = stats(await page.evaluate(collectInPage, { ms: 3000, scroll: false }))
+    // Chromium's processes are children of this one (Playwright starts them).
+    const browserPid = process.pid
+    const measure = async (ms, scroll) => {
+      const cpuBefore = chromiumCpuMs(browserPid)
+      const started = performance.now()
+      const result = stats(await page.evaluate(collectInPage, { ms, scroll }))
+      const cpuAfter = chromiumCpuMs(browserPid)
+      const wall = (performance.now() - started) / 1000
+      if (cpuBefore !== undefined && cpuAfter !== undefined) {
+        result.rendererCpu = (cpuAfter.renderer - cpuBefore.renderer) / wall
+        result.allCpu = (cpuAfter.all - cpuBefore.all) / wall
+      }
+      return result
+    }
+    const paused = await measure(3000, false)
     await command({ type: 'play' })
     await page.waitForTimeout(500)
-    const playing = stats(await page.evaluate(collectInPage, { ms: seconds * 1000, scroll: false }))
+    const playing = await measure(seconds * 1000, false)
     // A person scrolling the log stops following the newest entry (the wheel does that by itself).
     await page.locator('.logs .inline-check input').uncheck()
-    const scrolling = stats(
-      await page.evaluate(collectInPage, { ms: seconds * 1000, scroll: true }),
-    )
+    const scrolling = await measure(seconds * 1000, true)
     const inFlight = (await page.getAttribute('[data-testid=messages]', 'data-count')) ?? '?'
     const final = (await post(`/v1/lab/sessions/${session.id}/commands`, { type: 'pause' })).state
 
+    const cpu = (v) => (v === undefined ? '?' : String(Math.round(v))).padStart(9)
     const row = (name, s) =>
-      `${name.padEnd(22)} ${String(s.frames).padStart(6)} ${s.fps.toFixed(1).padStart(6)} ${s.p50.toFixed(1).padStart(6)} ${s.p95.toFixed(1).padStart(6)} ${s.p99.toFixed(1).padStart(6)} ${s.max.toFixed(1).padStart(7)} ${String(s.over50).padStart(6)}`
+      `${name.padEnd(22)} ${String(s.frames).padStart(6)} ${s.fps.toFixed(1).padStart(6)} ${s.p50.toFixed(1).padStart(6)} ${s.p95.toFixed(1).padStart(6)} ${s.p99.toFixed(1).padStart(6)} ${s.max.toFixed(1).padStart(7)} ${String(s.over50).padStart(6)} ${cpu(s.rendererCpu)} ${cpu(s.allCpu)} ${(s.allCpu === undefined ? '?' : (s.allCpu / s.fps).toFixed(1)).padStart(9)}`
     print(
       `cluster: ${nodes} nodes, ${longest(final)} log entries on the longest log (filled in ${fillSeconds.toFixed(1)} s), ${inFlight} messages in flight at the end`,
     )
@@ -132,12 +192,21 @@ export async function measureFrameTimes({
       `DOM: ${domRows} log rows rendered (virtualized), page at 1440x900, Chromium headless, no GPU`,
     )
     print(
-      `${'phase'.padEnd(22)} ${'frames'.padStart(6)} ${'fps'.padStart(6)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(7)} ${'>50ms'.padStart(6)}`,
+      `machine load average: ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(
+          ' ',
+        )} on ${availableParallelism()} cores (frame intervals stretch with it; CPU per second does not)`,
+    )
+    print(
+      `${'phase'.padEnd(22)} ${'frames'.padStart(6)} ${'fps'.padStart(6)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(7)} ${'>50ms'.padStart(6)} ${'page cpu'.padStart(9)} ${'all cpu'.padStart(9)} ${'cpu/frame'.padStart(9)}`,
     )
     print(row('paused', paused))
     print(row('playing at 1x', playing))
     print(row('playing + log scroll', scrolling))
-    print('(frame intervals in ms, from requestAnimationFrame)')
+    print(
+      '(frame intervals in ms, from requestAnimationFrame; cpu in ms of CPU per second of wall time, 1000 = one core; cpu/frame: all Chromium CPU ms per frame drawn, 16.7 fits 60 fps on one core)',
+    )
     return { paused, playing, scrolling }
   } finally {
     await browser.close()

@@ -1,9 +1,18 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { SessionSnapshot } from '../api/session-client'
 import { useSession } from '../app/session-context'
 import { useI18n } from '../i18n/i18n'
 import type { MessageView, NetworkView, NodeId, NodeView } from '../protocol'
 import { termColor, useAnimationFrame, virtualTimeAt } from './clock'
-import { alongLink, arcPath, layoutNodes, nodeRadiusFor, spaceFor, type Point } from './geometry'
+import {
+  alongLink,
+  arcPath,
+  layoutNodes,
+  nodeRadiusFor,
+  spaceFor,
+  type Point,
+  type Space,
+} from './geometry'
 import { familyColors, messageStyle, type MessageFamily } from './message-style'
 
 export const groupLetters = ['A', 'B', 'C', 'D']
@@ -83,69 +92,79 @@ export function ClusterView() {
     () => layoutNodes(idsKey === '' ? [] : idsKey.split(','), space),
     [idsKey, space],
   )
-  const links = useMemo(() => linkStates(ids, state.network), [ids, state.network])
+  // States arrive 20 times a second as fresh objects; redraw the links only when they change.
+  const networkKey = JSON.stringify(state.network)
+  const links = useMemo(
+    () => linkStates(idsKey === '' ? [] : idsKey.split(','), JSON.parse(networkKey) as NetworkView),
+    [idsKey, networkKey],
+  )
   const groups = useMemo(() => groupOf(state.nodes, state.network), [state.nodes, state.network])
-  const hasDropped = state.inFlight.some((m) => m.dropped === true)
-  const now = useAnimationFrame(state.playing || hasDropped)
-  const time = virtualTimeAt(snapshot, now)
 
-  const clickNode = (id: NodeId) => {
-    if (partitionDraft !== null) {
-      setPartitionDraft({ ...partitionDraft, [id]: ((partitionDraft[id] ?? 0) + 1) % 3 })
-      return
-    }
-    selectNode(id)
-    selectLink(null)
-    setPanel('node')
-  }
-  const clickLink = (from: NodeId, to: NodeId) => {
-    selectLink({ from, to })
-    setPanel('network')
-  }
+  // Stable handlers, so that the memoized nodes and links need not redraw on every state.
+  const clickNode = useCallback(
+    (id: NodeId) => {
+      if (partitionDraft !== null) {
+        setPartitionDraft({ ...partitionDraft, [id]: ((partitionDraft[id] ?? 0) + 1) % 3 })
+        return
+      }
+      selectNode(id)
+      selectLink(null)
+      setPanel('node')
+    },
+    [partitionDraft, setPartitionDraft, selectNode, selectLink, setPanel],
+  )
+  const clickLink = useCallback(
+    (from: NodeId, to: NodeId) => {
+      selectLink({ from, to })
+      setPanel('network')
+    },
+    [selectLink, setPanel],
+  )
 
   return (
     <figure className="cluster" ref={figure} aria-label={t('cluster.label')}>
-      <svg
-        className="cluster-svg"
-        viewBox={`0 0 ${space.width} ${space.height}`}
-        role="img"
-        aria-label={t('cluster.label')}
-        data-testid="cluster"
-      >
-        <defs>
-          <marker
-            id="cut-arrow"
-            viewBox="0 0 10 10"
-            refX="9"
-            refY="5"
-            markerWidth="7"
-            markerHeight="7"
-            orient="auto-start-reverse"
-          >
-            <path d="M 0 0 L 10 5 L 0 10 z" fill="#dc2626" />
-          </marker>
-        </defs>
-        <Links links={links} positions={positions} selected={selectedLink} onPick={clickLink} />
-        <Messages messages={state.inFlight} positions={positions} time={time} radius={radius} />
-        {state.nodes.map((node) => (
-          <NodeGlyph
-            key={node.id}
-            node={node}
-            at={positions.get(node.id)!}
-            elapsedMs={node.electionElapsedMs + (time - state.time)}
-            selected={selectedNode === node.id}
-            group={
-              partitionDraft !== null
-                ? (partitionDraft[node.id] ?? 0)
-                : (groups?.get(node.id) ?? null)
-            }
-            drafting={partitionDraft !== null}
-            compact={narrow || ids.length > 5}
-            radius={radius}
-            onClick={clickNode}
-          />
-        ))}
-      </svg>
+      <div className="cluster-stage">
+        <svg
+          className="cluster-svg"
+          viewBox={`0 0 ${space.width} ${space.height}`}
+          role="img"
+          aria-label={t('cluster.label')}
+          data-testid="cluster"
+        >
+          <defs>
+            <marker
+              id="cut-arrow"
+              viewBox="0 0 10 10"
+              refX="9"
+              refY="5"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto-start-reverse"
+            >
+              <path d="M 0 0 L 10 5 L 0 10 z" fill="#dc2626" />
+            </marker>
+          </defs>
+          <Links links={links} positions={positions} selected={selectedLink} onPick={clickLink} />
+          {state.nodes.map((node) => (
+            <NodeGlyph
+              key={node.id}
+              node={node}
+              at={positions.get(node.id)!}
+              selected={selectedNode === node.id}
+              group={
+                partitionDraft !== null
+                  ? (partitionDraft[node.id] ?? 0)
+                  : (groups?.get(node.id) ?? null)
+              }
+              drafting={partitionDraft !== null}
+              compact={narrow || ids.length > 5}
+              radius={radius}
+              onClick={clickNode}
+            />
+          ))}
+        </svg>
+        <MotionLayer snapshot={snapshot} positions={positions} radius={radius} space={space} />
+      </div>
       <figcaption className="cluster-hint">
         {partitionDraft !== null ? t('cluster.partitionHint') : t('cluster.selectHint')}
       </figcaption>
@@ -254,6 +273,56 @@ const Links = memo(function Links(props: {
   )
 })
 
+/**
+ * What moves between two states: messages along their links and the election timers. Drawn on
+ * a layer of its own above the cluster, so that each animation frame redraws only these few
+ * shapes, not the nodes, links and labels (which change with the state, 20 times a second).
+ */
+function MotionLayer(props: {
+  readonly snapshot: SessionSnapshot
+  readonly positions: ReadonlyMap<NodeId, Point>
+  readonly radius: number
+  readonly space: Space
+}) {
+  const { state } = props.snapshot
+  const hasDropped = state.inFlight.some((m) => m.dropped === true)
+  const now = useAnimationFrame(state.playing || hasDropped)
+  const time = virtualTimeAt(props.snapshot, now)
+  const scale = props.radius / 40
+  return (
+    <svg
+      className="cluster-motion"
+      viewBox={`0 0 ${props.space.width} ${props.space.height}`}
+      aria-hidden="true"
+    >
+      {state.nodes.map((node) => {
+        const at = props.positions.get(node.id)
+        if (at === undefined || !node.up || node.role === 'leader' || node.electionTimeoutMs <= 0)
+          return null
+        const fraction = Math.min(
+          (node.electionElapsedMs + (time - state.time)) / node.electionTimeoutMs,
+          1,
+        )
+        return (
+          <path
+            key={node.id}
+            d={arcPath(at, (40 - 6) * scale, fraction)}
+            className="node-timer"
+            stroke={fraction > 0.8 ? '#ea580c' : '#94a3b8'}
+            data-timer={node.id}
+          />
+        )
+      })}
+      <Messages
+        messages={state.inFlight}
+        positions={props.positions}
+        time={time}
+        radius={props.radius}
+      />
+    </svg>
+  )
+}
+
 function Messages(props: {
   readonly messages: readonly MessageView[]
   readonly positions: ReadonlyMap<NodeId, Point>
@@ -342,10 +411,9 @@ const roleStroke: Record<NodeView['role'], string> = {
   follower: '#475569',
 }
 
-function NodeGlyph(props: {
+function NodeGlyphView(props: {
   readonly node: NodeView
   readonly at: Point
-  readonly elapsedMs: number
   readonly selected: boolean
   readonly group: number | null
   readonly drafting: boolean
@@ -359,8 +427,6 @@ function NodeGlyph(props: {
   // Drawn at radius 40 and scaled, so that text keeps its proportions in the node.
   const r = 40
   const scale = props.radius / r
-  const timerFraction =
-    node.electionTimeoutMs > 0 ? Math.min(props.elapsedMs / node.electionTimeoutMs, 1) : 0
   const roleText = node.up ? t(`role.${node.role}`) : t('node.down')
   const faded = !node.member
   const classes = [
@@ -409,13 +475,6 @@ function NodeGlyph(props: {
           !node.up || !node.voter ? '5 4' : node.role === 'pre-candidate' ? '3 3' : undefined
         }
       />
-      {node.up && node.role !== 'leader' && (
-        <path
-          d={arcPath({ x: 0, y: 0 }, r - 6, timerFraction)}
-          className="node-timer"
-          stroke={timerFraction > 0.8 ? '#ea580c' : '#94a3b8'}
-        />
-      )}
       {node.up && node.role === 'leader' && (
         <text y={-r - 6} textAnchor="middle" className="node-crown">
           ♛
@@ -456,6 +515,34 @@ function NodeGlyph(props: {
         </text>
       )}
     </g>
+  )
+}
+const NodeGlyph = memo(NodeGlyphView, sameGlyph)
+
+/** The fields of a node its glyph shows: equal ones need no redraw. */
+function sameGlyph(
+  a: Parameters<typeof NodeGlyphView>[0],
+  b: Parameters<typeof NodeGlyphView>[0],
+): boolean {
+  const x = a.node
+  const y = b.node
+  return (
+    a.at === b.at &&
+    a.selected === b.selected &&
+    a.group === b.group &&
+    a.drafting === b.drafting &&
+    a.compact === b.compact &&
+    a.radius === b.radius &&
+    a.onClick === b.onClick &&
+    x.id === y.id &&
+    x.up === y.up &&
+    x.role === y.role &&
+    x.term === y.term &&
+    x.votedFor === y.votedFor &&
+    x.voter === y.voter &&
+    x.member === y.member &&
+    x.lastIndex === y.lastIndex &&
+    x.commitIndex === y.commitIndex
   )
 }
 

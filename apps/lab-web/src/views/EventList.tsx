@@ -92,10 +92,6 @@ const EventListPanel = memo(function EventListPanel({
         data-testid="events"
         onWheel={() => setFollow(false)}
         onTouchMove={() => setFollow(false)}
-        onScroll={(event) => {
-          const el = event.currentTarget
-          if (el.scrollHeight - el.scrollTop - el.clientHeight < 4) setFollow(true)
-        }}
       >
         {events.length === 0 && <p className="muted">{t('events.empty')}</p>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

@@ -134,10 +134,6 @@ const LogViewPanel = memo(function LogViewPanel({
         data-testid="logs"
         onWheel={() => setFollow(false)}
         onTouchMove={() => setFollow(false)}
-        onScroll={(event) => {
-          const el = event.currentTarget
-          if (el.scrollHeight - el.scrollTop - el.clientHeight < rowHeight) setFollow(true)
-        }}
       >
         <div className="logs-head" style={{ gridTemplateColumns: columns, minWidth }}>
           <span className="logs-index">{t('logs.index')}</span>
