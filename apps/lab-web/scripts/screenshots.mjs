@@ -4,8 +4,8 @@
 //
 //   npm run build && node apps/lab-web/scripts/screenshots.mjs [outDir]
 //
-// Writes PNGs to apps/lab-web/screenshots/ (or outDir); with ImageMagick's `convert` on the
-// PATH they are reduced to 256 colours, which keeps them small.
+// Writes PNGs to apps/lab-web/screenshots/ (or outDir); with `pngquant` on the PATH
+// (apt-get install pngquant) they are reduced to 256 colours, which keeps them small.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -104,16 +104,30 @@ async function shoot(name, { viewport, url, language = 'en', fullPage = false, p
   await page.waitForSelector('[data-testid=lab], main.page')
   await page.waitForTimeout(1200)
   if (prepare !== undefined) await prepare(page)
+  // Panels out of view are not drawn (content-visibility); a full-page picture needs them.
+  if (fullPage)
+    await page.addStyleTag({
+      content: '.lab-lower > *, .lab-side > * { content-visibility: visible !important; }',
+    })
   await page.waitForTimeout(400)
   const file = join(outDir, `${name}.png`)
   await page.screenshot({ path: file, fullPage })
   await page.close()
-  try {
-    execFileSync('convert', [file, '-colors', '256', `PNG8:${file}`], { stdio: 'ignore' })
-  } catch {
-    // No ImageMagick: keep the full-colour PNG.
-  }
+  shrink(file)
   console.log(`${file}  ${Math.round(statSync(file).size / 1024)} KiB`)
+}
+
+/** 256 colours with pngquant (Debian's `pngquant`), when it is there: a third of the size. */
+function shrink(file) {
+  try {
+    execFileSync(
+      'pngquant',
+      ['--force', '--skip-if-larger', '--quality', '70-95', '--output', file, file],
+      { stdio: 'ignore' },
+    )
+  } catch {
+    // No pngquant (or nothing gained): keep the full-colour PNG.
+  }
 }
 
 const pick = (node) => async (page) => page.click(`g[data-testid="node-${node}"]`)
@@ -228,6 +242,7 @@ async function shootLive() {
     const file = join(outDir, 'desktop-live.png')
     await page.screenshot({ path: file })
     await page.close()
+    shrink(file)
     console.log(`${file}  ${Math.round(statSync(file).size / 1024)} KiB`)
   } finally {
     await liveServer.close()
