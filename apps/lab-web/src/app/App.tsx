@@ -131,16 +131,18 @@ export function App() {
     )
   }, [])
 
+  const booted = useRef(false)
   useEffect(() => {
-    void follow(parseHash(location.hash))
-    refreshMe()
+    // Once per page (React's development mode mounts effects twice; one session is enough).
+    if (!booted.current) {
+      booted.current = true
+      void follow(parseHash(location.hash))
+      refreshMe()
+    }
     // A share link pasted into this tab's address bar arrives as a hash change.
     const onHash = () => void follow(parseHash(location.hash))
     window.addEventListener('hashchange', onHash)
-    return () => {
-      window.removeEventListener('hashchange', onHash)
-      clientRef.current?.dispose()
-    }
+    return () => window.removeEventListener('hashchange', onHash)
     // Runs once: follow() reads the hash itself.
   }, [])
 
