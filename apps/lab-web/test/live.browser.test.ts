@@ -136,6 +136,30 @@ describe.skipIf(skipReason !== undefined)('Raft Lab live mode in the browser', (
       .waitFor({ timeout: 90_000 })
   })
 
+  it('isolates the leader with a partition on the real nodes, and heals it', async () => {
+    const current = await waitFor('a leader', leaderOnPage, 90_000)
+    await page.locator('[data-testid=tab-network]').click()
+    await page.locator('[data-testid=draw-partition]').click()
+    await page.locator(`[data-testid=draft-${current}]`).click()
+    await page.locator('[data-testid=apply-partition]').click()
+    await page
+      .locator('[data-testid=net-summary]', { hasText: 'Partition' })
+      .waitFor({ timeout: 30_000 })
+    // The two others elect a leader of their own.
+    await waitFor(
+      'a leader on the majority side',
+      async () => {
+        const id = await leaderOnPage()
+        return id !== null && id !== current
+      },
+      90_000,
+    )
+    await page.locator('[data-testid=heal]').click()
+    await page
+      .locator('[data-testid=net-summary]', { hasText: 'The network is whole.' })
+      .waitFor({ timeout: 30_000 })
+  })
+
   it('has had no errors in the page', () => {
     expect(pageErrors.errors).toEqual([])
   })

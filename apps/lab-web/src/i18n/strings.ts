@@ -225,8 +225,9 @@ export const en = {
   'live.title': 'Live cluster',
   'live.unavailable': 'No real cluster is attached to this Lab. Start one with `npm start`.',
   'live.faultsOff':
-    'The nodes run without fault injection: fault buttons are off (start nodes with --debug-faults).',
-  'live.faultsOn': 'Fault injection is on: the buttons act on the real nodes.',
+    'The nodes run without fault injection: crash and restart act on the node processes, but cutting the network needs raftkit start --debug-faults.',
+  'live.faultsOn':
+    'Fault injection is on: the buttons act on the real nodes, network cuts included.',
   'live.back': 'Back to the simulation',
 
   'misc.close': 'Close',
@@ -459,8 +460,9 @@ export const zh: Record<MessageKey, string> = {
 
   'live.title': '真实集群',
   'live.unavailable': '此实验室没有连接真实集群。用 `npm start` 启动一个。',
-  'live.faultsOff': '节点未开启故障注入：故障按钮不可用（用 --debug-faults 启动节点）。',
-  'live.faultsOn': '故障注入已开启：按钮会作用于真实节点。',
+  'live.faultsOff':
+    '节点未开启故障注入：宕机和重启会作用于节点进程，但切断网络需要用 raftkit start --debug-faults 启动。',
+  'live.faultsOn': '故障注入已开启：按钮会作用于真实节点，包括切断网络。',
   'live.back': '回到模拟',
 
   'misc.close': '关闭',
