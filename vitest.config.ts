@@ -16,6 +16,9 @@ export default defineConfig({
       '@raftkit/storage': source('./packages/storage/src/index.ts'),
       '@raftkit/transport': source('./packages/transport/src/index.ts'),
       '@raftkit/server': source('./packages/server/src/index.ts'),
+      '@raftkit/registry/testing': source('./packages/registry/src/testing/index.ts'),
+      '@raftkit/registry': source('./packages/registry/src/index.ts'),
+      '@raftkit/client': source('./packages/client/src/index.ts'),
     },
   },
   test: {

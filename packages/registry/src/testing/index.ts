@@ -1,0 +1,10 @@
+export { CommandMaker } from './commands.js'
+export { FailNextQueryPlugin } from './fault-plugin.js'
+export {
+  freshMysqlDatabaseUrl,
+  mysqlUnavailableReason,
+  redisUnavailableReason,
+  testMysqlServerUrl,
+  testRedisUrl,
+} from './services.js'
+export { runStoreContract, type StoreFactory, type StoreFactoryOptions, type StoreFixture } from './store-contract.js'
