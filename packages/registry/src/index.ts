@@ -55,3 +55,24 @@ export {
   type VersionRecord,
 } from './versions/version-record.js'
 export { matchesFilter, type Change, type WatchFilter } from './watch/change.js'
+export { LruCache, type CacheStats, type LruCacheOptions } from './cache/lru-cache.js'
+export {
+  RedisReadCache,
+  type CacheAnswer,
+  type RedisCacheSource,
+  type RedisCacheStats,
+  type RedisReadCacheOptions,
+} from './cache/redis-read-cache.js'
+export { TtlIndex, type TtlEntry } from './cache/ttl-index.js'
+export {
+  RegistryStateMachine,
+  alreadyApplied,
+  type RegistryStateMachineOptions,
+} from './state-machine.js'
+export {
+  WatchHub,
+  type ChangeHistory,
+  type WatchEvent,
+  type WatchSink,
+  type WatchSubscription,
+} from './watch/watch-hub.js'

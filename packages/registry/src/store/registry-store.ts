@@ -352,6 +352,28 @@ export class RegistryStore {
     return { keys: Number(keys.n), versions: Number(versions.n), sessions: this.#sessionCount }
   }
 
+  /**
+   * Everything a read cache mirrors, read in one transaction: keys, versions, and the latest
+   * version of each platform, as of `appliedIndex`.
+   */
+  async readAll(): Promise<{
+    appliedIndex: number
+    kv: KvRow[]
+    versions: VersionRecord[]
+    latest: Map<string, VersionRecord>
+  }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const state = await trx.selectFrom('registry_state').select('applied_index').where('id', '=', 1).executeTakeFirstOrThrow()
+      const kv = (await trx.selectFrom('kv').selectAll().execute()).map(kvFromRow)
+      const rows = await trx.selectFrom('versions').selectAll().orderBy('platform').orderBy('sort_key', 'desc').execute()
+      const latest = new Map<string, VersionRecord>()
+      const versions = rows.map(versionFromRow)
+      // Rows come by platform, highest version first: the first of each platform is its latest.
+      for (const version of versions) if (!latest.has(version.platform)) latest.set(version.platform, version)
+      return { appliedIndex: Number(state.applied_index), kv, versions, latest }
+    })
+  }
+
   // ---------------------------------------------------------------- snapshots
 
   /** The replicated state as of `appliedIndex`, read in one transaction (a consistent view). */

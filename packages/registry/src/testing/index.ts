@@ -1,4 +1,5 @@
 export { CommandMaker } from './commands.js'
+export { entry, snapshotAt } from './entries.js'
 export { FailNextQueryPlugin } from './fault-plugin.js'
 export {
   freshMysqlDatabaseUrl,
