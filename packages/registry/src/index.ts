@@ -76,3 +76,15 @@ export {
   type WatchSink,
   type WatchSubscription,
 } from './watch/watch-hub.js'
+export { apiKeyOf, requireScope, type RequireScopeOptions } from './security/api-key-middleware.js'
+export {
+  ApiKeyVerifier,
+  apiKeySecretLengthMin,
+  isApiScope,
+  issueApiKey,
+  scopeAllows,
+  type ApiKeyVerdict,
+  type ApiKeyVerifierOptions,
+  type ApiScope,
+  type IssueApiKeyOptions,
+} from './security/api-keys.js'
