@@ -60,7 +60,7 @@ describe('RegistryStateMachine', () => {
     const target = await machineAt(join(directory, 'target.sqlite'))
     await target.apply(entry(1, new CommandMaker('x').put('z', 'z')))
     await target.restore(snapshotAt(2, await source.snapshot()))
-    expect(target.appliedIndex).toBe(2)
+    expect(target.appliedIndex()).toBe(2)
     expect((await target.read('a', 0))?.value).toBe('new')
     expect(await target.read('z', 0)).toBeUndefined()
   })
@@ -128,7 +128,7 @@ describe('RegistryStateMachine', () => {
     const machine = await machineAt(join(await tempDir(), 's.sqlite'))
     expect(await machine.apply(entry(1, new TextEncoder().encode('not json')))).toMatchObject({ t: 'invalid' })
     expect(await machine.apply(entry(2, new TextEncoder().encode('{"t":"version","command":{"op":"add"}}')))).toMatchObject({ t: 'invalid' })
-    expect(machine.appliedIndex).toBe(2)
+    expect(machine.appliedIndex()).toBe(2)
   })
 
   test('watchers get history then live changes, in order, each once', async () => {

@@ -1,4 +1,4 @@
-import type { CommandEntry, Snapshot } from '@raftkit/raft'
+import type { CommandEntry, LogIndex, Snapshot } from '@raftkit/raft'
 import type { StateMachine } from '@raftkit/replica'
 import { LruCache, type CacheStats } from './cache/lru-cache.js'
 import { RedisReadCache, type RedisCacheStats } from './cache/redis-read-cache.js'
@@ -93,9 +93,12 @@ export class RegistryStateMachine implements StateMachine<RegistryResult> {
     for (const member of await this.store.members()) this.#members.set(member.id, member)
   }
 
-  /** The log index of the last entry applied. */
-  get appliedIndex(): number {
-    return this.store.appliedIndex
+  /**
+   * The log index of the last entry whose effects are durable in the store (the replica's port:
+   * it restores only newer snapshots and hands out only later entries).
+   */
+  appliedIndex(): LogIndex {
+    return this.store.appliedIndex as LogIndex
   }
 
   async apply(entry: CommandEntry): Promise<RegistryResult> {

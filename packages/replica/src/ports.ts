@@ -1,4 +1,4 @@
-import type { CommandEntry, Entry, HardState, Message, Snapshot } from '@raftkit/raft'
+import type { CommandEntry, Entry, HardState, LogIndex, Message, Snapshot } from '@raftkit/raft'
 
 /**
  * The ports a replica drives. Each is a small interface owned here; the node wires real
@@ -22,13 +22,26 @@ export interface Transport {
   send(message: Message): void
 }
 
-/** The replicated state machine. `apply` must be deterministic: every replica gets the same result. */
+/**
+ * The replicated state machine. `apply` must be deterministic: every replica gets the same result.
+ *
+ * Two kinds fit this port:
+ * - an in-memory state machine (the default key-value store) is rebuilt on every start from the
+ *   newest snapshot plus the log after it: leave `appliedIndex` out;
+ * - a state machine that keeps its own durable state (a SQLite or MySQL store) reports, through
+ *   `appliedIndex`, the index of the last entry whose effects it has made durable. The replica
+ *   then restores a snapshot only if it is newer than that, and never hands the state machine an
+ *   entry at or below it again (after a crash between the store's commit and Raft's own
+ *   bookkeeping the core may offer such entries a second time).
+ */
 export interface StateMachine<Result> {
   apply(entry: CommandEntry): Result | Promise<Result>
   /** Serializes the state as of the last applied entry. */
   snapshot(): Uint8Array | Promise<Uint8Array>
   /** Replaces the state with a snapshot's. */
   restore(snapshot: Snapshot): void | Promise<void>
+  /** Only for a durable state machine: the last index it has applied and persisted (0: none). */
+  appliedIndex?(): LogIndex
 }
 
 /** Time, injected: the node passes Node's timers, tests pass a manual clock. */

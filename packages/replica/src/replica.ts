@@ -71,12 +71,20 @@ export class Replica<Result> {
   #stopTicking: (() => void) | undefined
   #lastSnapshotIndex: LogIndex
   #idle: (() => void)[] = []
+  /** What a durable state machine had already applied when the replica started (0 otherwise). */
+  readonly #durablyApplied: LogIndex
 
   constructor(options: ReplicaOptions<Result>) {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
-    this.#node = new RawNode({ ...options.raft, onEvent: options.onEvent }, options.persisted)
-    this.#lastSnapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
+    this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
+    const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
+    const appliedIndex = Math.max(options.raft.appliedIndex ?? 0, this.#durablyApplied, snapshotIndex)
+    this.#node = new RawNode(
+      { ...options.raft, appliedIndex, onEvent: options.onEvent },
+      options.persisted,
+    )
+    this.#lastSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
     this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
   }
@@ -92,8 +100,10 @@ export class Replica<Result> {
 
   async start(): Promise<void> {
     // A restarted node restores its state machine from its snapshot before replaying the log.
+    // (A durable state machine that is already past the snapshot keeps its own state.)
     const snapshot = this.#options.persisted?.snapshot
-    if (snapshot !== undefined) await this.#options.stateMachine.restore(snapshot)
+    if (snapshot !== undefined && snapshot.meta.index > this.#durablyApplied)
+      await this.#options.stateMachine.restore(snapshot)
     this.#stopTicking = this.#options.scheduler.every(this.#options.tickMs, () => {
       if (this.#stopped) return
       this.#guard(() => this.#node.tick())
@@ -257,6 +267,7 @@ export class Replica<Result> {
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
     for (const entry of ready.committedEntries) {
+      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
       if (entry.kind === 'command') {
         const result = await this.#options.stateMachine.apply(entry)
         this.#proposals.applied(entry.index, entry.term, result)

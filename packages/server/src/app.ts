@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
+import { apiKeyGuard } from './api-keys.js'
 import { ApiError, errorBody, problem, statusByErrorCode } from './errors.js'
 import type { NodeMetrics } from './metrics.js'
 import {
@@ -20,6 +21,13 @@ export interface AppDependencies {
   /** Present only when the node runs with --debug-faults. */
   readonly debugFaults: DebugFaults | undefined
   readonly maxBodyBytes: number
+  /**
+   * Keys accepted for writes and administration (`Authorization: Bearer KEY` or `X-Api-Key`).
+   * Empty: no key is needed (a node on loopback).
+   */
+  readonly apiKeys?: readonly string[]
+  /** Adds routes of another replicated service (the version registry) to the same app. */
+  readonly extend?: ((app: Hono) => void) | undefined
   /** Forwards a request to the leader; injected so tests can run without sockets. */
   readonly forward: (request: ForwardedRequest, leaderUrl: string) => Promise<Response>
   readonly logger?: { warn(fields: object, message: string): void }
@@ -71,7 +79,8 @@ export function createApp(deps: AppDependencies): Hono {
   app.use('*', async (c, next) => {
     const started = performance.now()
     await next()
-    const route = c.req.routePath ?? 'unmatched'
+    // Unmatched requests share one label, so a scan of random paths cannot grow the metrics.
+    const route = c.res.status === 404 && c.req.routePath.endsWith('*') ? 'unmatched' : c.req.routePath
     deps.metrics.observeRequest(
       c.req.method,
       route,
@@ -88,13 +97,26 @@ export function createApp(deps: AppDependencies): Hono {
     }),
   )
 
+  app.use('*', apiKeyGuard(deps.apiKeys ?? []))
+
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error.code, error.message, error.details)
     if (error instanceof NotLeader) return forwardOrFail(c, error)
     deps.logger?.warn({ err: error.message, path: c.req.path }, 'unhandled error')
     return problem(c, 'internal', 'internal error')
   })
-  app.notFound((c) => problem(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`))
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path, deps.debugFaults !== undefined)
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('allow', allowed.join(', '))
+      return problem(
+        c,
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}`,
+      )
+    }
+    return problem(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`)
+  })
 
   async function forwardOrFail(c: Context, notLeader: NotLeader): Promise<Response> {
     if (c.req.header(forwardedHeader) !== undefined) {
@@ -189,6 +211,11 @@ export function createApp(deps: AppDependencies): Hono {
 
   app.get('/v1/cluster', (c) => c.json(deps.cluster.view()))
 
+  // The WebSocket upgrade is taken by the node's HTTP server before Hono sees the request.
+  app.get('/v1/cluster/events', (c) =>
+    problem(c, 'upgrade_required', 'this is a WebSocket: connect with Upgrade: websocket'),
+  )
+
   app.get('/v1/cluster/leader', (c) => {
     const leader = deps.cluster.leader()
     if (leader === undefined) return problem(c, 'no_leader', 'no leader is known right now')
@@ -222,7 +249,7 @@ export function createApp(deps: AppDependencies): Hono {
       : problem(c, 'not_ready', 'no leader known, or this node is still catching up'),
   )
   app.get('/metrics', async (c) => {
-    const text = await deps.metrics.registry.metrics()
+    const text = await deps.metrics.render()
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
   })
 
@@ -242,7 +269,22 @@ export function createApp(deps: AppDependencies): Hono {
     app.get('/v1/debug/network', (c) => c.json({ blocked: faults.blocked() }))
   }
 
+  deps.extend?.(app)
   return app
+}
+
+/** The methods each route answers, to tell 405 (wrong method) from 404 (no such route). */
+function allowedMethods(path: string, debugFaults: boolean): string[] {
+  if (/^\/v1\/kv\/[^/]+$/.test(path)) return ['GET', 'PUT', 'DELETE']
+  if (/^\/v1\/kv\/[^/]+\/cas$/.test(path)) return ['POST']
+  if (path === '/v1/kv' || path === '/v1/cluster' || path === '/v1/cluster/leader') return ['GET']
+  if (path === '/v1/cluster/events') return ['GET']
+  if (path === '/v1/cluster/members') return ['POST']
+  if (/^\/v1\/cluster\/members\/[^/]+$/.test(path)) return ['DELETE']
+  if (path === '/v1/cluster/leader/transfer') return ['POST']
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics') return ['GET']
+  if (debugFaults && path === '/v1/debug/network') return ['GET', 'POST', 'DELETE']
+  return []
 }
 
 function respond<T extends object>(c: Context, result: ServiceResult<T>): Response {
@@ -301,11 +343,11 @@ function identityOf(c: Context): RequestIdentity | undefined {
     clientId === undefined ||
     seq === undefined ||
     !/^[A-Za-z0-9_-]{1,64}$/.test(clientId) ||
-    !/^\d{1,15}$/.test(seq)
+    !/^[1-9]\d{0,14}$/.test(seq)
   ) {
     throw new ApiError(
       'bad_request',
-      'x-raftkit-client-id (1-64 word characters) and x-raftkit-seq (an integer) go together',
+      'x-raftkit-client-id (1-64 letters, digits, - or _) and x-raftkit-seq (an integer from 1) go together',
     )
   }
   return { clientId, seq: Number(seq) }

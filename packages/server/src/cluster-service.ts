@@ -5,14 +5,14 @@ import { toError } from './kv-service.js'
 import {
   encodeServerCommand,
   type ServerResult,
-  type ServerStateMachine,
+  type NodeStateMachine,
 } from './server-state-machine.js'
 import type { ClusterService, MemberView, ServiceResult } from './service-types.js'
 
 export interface ClusterServiceDependencies {
   readonly nodeId: NodeId
   readonly replica: Replica<ServerResult>
-  readonly state: ServerStateMachine
+  readonly state: NodeStateMachine
   readonly requestTimeoutMs: number
   /** Peer and client addresses known from configuration (the founding members). */
   readonly initialPeers: ReadonlyMap<NodeId, string>
@@ -71,7 +71,7 @@ export function createClusterService(deps: ClusterServiceDependencies): ClusterS
           const view: MemberView = {
             id,
             peerAddr: peerAddrOf(id) ?? '',
-            clientUrl: clientUrlOf(id),
+            clientUrl: clientUrlOf(id) ?? null,
             voter,
             state: voter ? state : `learner (${state})`,
             ...(progress !== undefined ? { matchIndex: progress.matchIndex } : {}),

@@ -13,6 +13,7 @@ export const statusByErrorCode = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   no_leader: 503,
   not_ready: 503,
   unavailable: 503,

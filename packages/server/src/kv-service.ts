@@ -5,7 +5,7 @@ import {
   encodeServerCommand,
   type ServerCommand,
   type ServerResult,
-  type ServerStateMachine,
+  type NodeStateMachine,
 } from './server-state-machine.js'
 import {
   NotLeader,
@@ -17,13 +17,15 @@ import {
 
 export interface KvServiceDependencies {
   readonly replica: Replica<ServerResult>
-  readonly state: ServerStateMachine
+  readonly state: NodeStateMachine
   readonly requestTimeoutMs: number
   readonly now: () => number
   /** Client URL of a member, to redirect to the leader. */
   readonly clientUrlOf: (id: string) => string | undefined
   /** A per-node client id for requests that carry none (each gets a fresh sequence number). */
   readonly anonymousClientId: string
+  /** Told the outcome of every proposal ('ok', or the error kind), for metrics. */
+  readonly observeProposal?: (outcome: string) => void
 }
 
 /**
@@ -41,12 +43,12 @@ export function createKvService(deps: KvServiceDependencies): KvService {
 
   async function propose(command: ServerCommand): Promise<ServerResult> {
     const outcome = await deps.replica.propose(encodeServerCommand(command), deps.requestTimeoutMs)
+    deps.observeProposal?.(outcome.ok ? 'ok' : outcome.error)
     if (!outcome.ok) throw toError(outcome, deps.clientUrlOf)
     return outcome.result
   }
 
-  async function proposeKv(command: KvCommand, ttlMs?: number): Promise<KvResult> {
-    const expiresAt = ttlMs === undefined ? undefined : deps.now() + ttlMs
+  async function proposeKv(command: KvCommand, expiresAt?: number): Promise<KvResult> {
     const result = await propose(
       expiresAt === undefined ? { t: 'kv', command } : { t: 'kv', command, expiresAt },
     )
@@ -65,12 +67,14 @@ export function createKvService(deps: KvServiceDependencies): KvService {
   return {
     async put(key, value, ttlMs, given): Promise<ServiceResult<KvItem>> {
       const id = identity(given)
-      const result = await proposeKv({ op: 'put', key, value, ...id }, ttlMs)
+      // The leader stamps the expiry time into the entry, so every replica agrees on it.
+      const expiresAt = ttlMs === undefined ? undefined : deps.now() + ttlMs
+      const result = await proposeKv({ op: 'put', key, value, ...id }, expiresAt)
       if (result.op !== 'put') throw new ApiError('internal', 'unexpected result')
       const item: KvItem =
-        ttlMs === undefined
+        expiresAt === undefined
           ? { key, value, revision: result.revision }
-          : { key, value, revision: result.revision, expiresAt: deps.now() + ttlMs }
+          : { key, value, revision: result.revision, expiresAt }
       return { ok: true, value: item }
     },
     async get(key, consistency) {

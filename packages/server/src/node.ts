@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
@@ -7,15 +8,21 @@ import type { ClusterConfig, NodeId } from '@raftkit/raft'
 import { Replica, type Scheduler } from '@raftkit/replica'
 import { FileLogStore } from '@raftkit/storage'
 import { TcpTransport } from '@raftkit/transport'
+import type { Hono } from 'hono'
 import { pino, type Logger } from 'pino'
-import { createApp, forwardedHeader, type ForwardedRequest } from './app.js'
+import { createApp } from './app.js'
 import { createClusterService } from './cluster-service.js'
 import type { NodeConfig } from './config.js'
+import { startDuties } from './duties.js'
+import { EventHub } from './event-stream.js'
+import { attachEventStream } from './events-endpoint.js'
+import { forwardRequest } from './forward.js'
+import { joinCluster } from './join.js'
 import { createKvService } from './kv-service.js'
 import { NodeMetrics } from './metrics.js'
 import {
-  encodeServerCommand,
   ServerStateMachine,
+  type NodeStateMachine,
   type ServerResult,
 } from './server-state-machine.js'
 
@@ -38,7 +45,24 @@ export interface RunningNode {
   readonly clientUrl: string
   readonly peerPort: number
   readonly replica: Replica<ServerResult>
+  readonly state: NodeStateMachine
+  readonly events: EventHub
+  readonly metrics: NodeMetrics
   stop(): Promise<void>
+}
+
+/** What another replicated service (the version registry) plugs into a node. */
+export interface NodeExtensions {
+  readonly logger?: Logger
+  /**
+   * The state machine to replicate; default: the in-memory `ServerStateMachine`. A durable one
+   * (SQLite, MySQL) also implements `appliedIndex()`, so a restart neither restores an older
+   * snapshot over it nor applies an entry twice. It may be created from the node's data
+   * directory, which exists when this is called.
+   */
+  readonly stateMachine?: (context: { dataDir: string; logger: Logger }) => NodeStateMachine | Promise<NodeStateMachine>
+  /** Adds routes to the node's HTTP app (after the key-value and cluster routes). */
+  readonly routes?: (app: Hono, node: { replica: Replica<ServerResult>; state: NodeStateMachine }) => void
 }
 
 function splitHostPort(value: string): { host: string; port: number } {
@@ -47,21 +71,25 @@ function splitHostPort(value: string): { host: string; port: number } {
 }
 
 /**
- * Starts one raftkit node: recovers its write-ahead log, joins its peers over TCP, and serves
- * the HTTP API. Resolves once it is listening; `stop()` shuts everything down in order.
+ * Starts one raftkit node: recovers its write-ahead log (and snapshot), joins its peers over
+ * TCP, and serves the HTTP API and the event stream. Resolves once it is listening; `stop()`
+ * shuts everything down in order: HTTP first (no new requests), then the replica (pending
+ * requests fail), then the transport and the log.
  */
-export async function startNode(
-  config: NodeConfig,
-  options: { logger?: Logger } = {},
-): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, options: NodeExtensions = {}): Promise<RunningNode> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: config.id } })
   await mkdir(config.dataDir, { recursive: true })
-  const store = await FileLogStore.open(join(config.dataDir, 'wal'))
+  const metrics = new NodeMetrics()
+  const store = await FileLogStore.open(join(config.dataDir, 'wal'), {
+    onSync: (durationMs) => metrics.observeFsync(durationMs),
+  })
   const persisted = store.recovered
   const fresh =
     persisted.entries.length === 0 &&
     persisted.snapshot === undefined &&
     persisted.hardState.term === 0
+  if (store.stats.recoveryRepairs.length > 0)
+    logger.warn({ repairs: store.stats.recoveryRepairs }, 'write-ahead log repaired on recovery')
 
   const initialPeers = new Map<NodeId, string>(Object.entries(config.initialCluster ?? {}))
   const initialClientUrls = new Map<NodeId, string>(Object.entries(config.initialClientUrls ?? {}))
@@ -72,8 +100,8 @@ export async function startNode(
       ? { voters: Object.keys(config.initialCluster).sort(), learners: [] }
       : { voters: [], learners: [] }
 
-  const metrics = new NodeMetrics()
-  const state = new ServerStateMachine()
+  const state =
+    (await options.stateMachine?.({ dataDir: config.dataDir, logger })) ?? new ServerStateMachine()
   const transport = new TcpTransport({
     nodeId: config.id,
     listen: splitHostPort(config.listenPeer),
@@ -82,6 +110,10 @@ export async function startNode(
     clusterSecret: config.clusterSecret,
     logger: logger.child({ component: 'transport' }),
   })
+
+  // The event hub needs the status of services created after the replica; it asks lazily.
+  let statusForStream: () => Record<string, unknown> = () => ({})
+  const events = new EventHub({ nodeId: config.id, status: () => statusForStream() })
 
   let lastLeader: string | undefined
   const replica: Replica<ServerResult> = new Replica<ServerResult>({
@@ -105,15 +137,10 @@ export async function startNode(
     now: () => Date.now(),
     onEvent: (event) => {
       metrics.observeEvent(event)
+      events.publish(event)
       if (event.type === 'role-changed') {
         logger.info(
-          {
-            term: event.term,
-            from: event.from,
-            to: event.to,
-            leader: event.leaderId,
-            rule: event.rule,
-          },
+          { term: event.term, from: event.from, to: event.to, leader: event.leaderId, rule: event.rule },
           `became ${event.to}`,
         )
         if (event.leaderId !== undefined && event.leaderId !== lastLeader) {
@@ -128,7 +155,7 @@ export async function startNode(
       } else if (event.type === 'snapshot-installed') {
         logger.info({ index: event.index }, 'snapshot installed from the leader')
       } else if (event.type === 'entries-missing') {
-        // Rate: once per heartbeat or probe until repaired, which is short; worth every line.
+        // Once per heartbeat or probe until repaired, which is short; worth every line.
         logger.warn(
           { peer: event.peer, expectedIndex: event.expectedIndex, lastIndex: event.lastIndex, term: event.term },
           `acknowledged entries missing: ${event.rule}`,
@@ -136,7 +163,7 @@ export async function startNode(
       }
     },
     onReadyHandled: (info) => {
-      if (info.entries > 0) metrics.observePersist(info.persistMs)
+      if (info.entries > 0) metrics.observeReady(info.entries, info.persistMs)
     },
   })
   transport.onMessage((message) => replica.receive(message))
@@ -157,7 +184,23 @@ export async function startNode(
     now: () => Date.now(),
     clientUrlOf: cluster.clientUrlOf,
     anonymousClientId: `${config.id}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+    observeProposal: (outcome) => metrics.observeProposal(outcome),
   })
+  statusForStream = () => {
+    const status = replica.status()
+    return {
+      ...status,
+      clientUrl: advertisedClient,
+      peerAddr: config.listenPeer,
+      members: cluster.view().members,
+    }
+  }
+  metrics.watchStatus(() => replica.status())
+  metrics.watchTransport(() => transport.stats())
+  metrics.gauge('raftkit_wal_segments', 'WAL segment files on disk', () => store.stats.segmentCount)
+  metrics.gauge('raftkit_ttl_keys', 'Keys with a TTL', () => state.keysWithTtl)
+  metrics.gauge('raftkit_event_streams', 'Open /v1/cluster/events streams', () => events.subscriberCount)
+
   const blocked = new Set<NodeId>()
   const app = createApp({
     nodeId: config.id,
@@ -165,6 +208,7 @@ export async function startNode(
     cluster,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
+    apiKeys: config.apiKeys,
     debugFaults: config.debugFaults
       ? {
           block(ids) {
@@ -180,114 +224,48 @@ export async function startNode(
           blocked: () => [...blocked],
         }
       : undefined,
-    forward: (request, leaderUrl) =>
-      forwardRequest(request, leaderUrl, config.id, config.requestTimeoutMs),
+    forward: (request, leaderUrl) => forwardRequest(request, leaderUrl, config.id, config.requestTimeoutMs),
+    extend: options.routes === undefined ? undefined : (hono) => options.routes!(hono, { replica, state }),
     logger,
   })
 
   const clientUrl = new URL(config.listenClient)
-  const server: ServerType = await new Promise((resolve) => {
+  const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve(
       { fetch: app.fetch, hostname: clientUrl.hostname, port: Number(clientUrl.port) },
       () => resolve(s),
     )
+    s.once('error', reject)
   })
+  const detachEvents = attachEventStream(server as Server, events, logger)
   const boundPort = (server.address() as AddressInfo).port
   const url = `${clientUrl.protocol}//${clientUrl.hostname}:${boundPort}`
   await replica.start()
-
-  // Background duties: keep transport peers in line with the replicated member records,
-  // refresh gauges, and on the leader expire TTL keys and promote caught-up learners.
-  const timers: (() => void)[] = []
-  timers.push(nodeScheduler.every(500, () => syncPeers()))
-  timers.push(nodeScheduler.every(1000, () => metrics.observeStatus(replica.status())))
-  timers.push(nodeScheduler.every(100, () => void expireKeys()))
-  timers.push(nodeScheduler.every(500, () => void promoteLearners()))
-
-  let recordingMembers = false
-  function syncPeers(): void {
-    const status = replica.status()
-    const missing: { id: string; peerAddr: string; clientUrl: string }[] = []
-    for (const id of [...status.config.voters, ...status.config.learners]) {
-      const addr = cluster.peerAddrOf(id)
-      const clientUrlOfMember = cluster.clientUrlOf(id)
-      if (state.member(id) === undefined && addr !== undefined && clientUrlOfMember !== undefined) {
-        missing.push({ id, peerAddr: addr, clientUrl: clientUrlOfMember })
-      }
-      if (id === config.id) continue
-      if (addr !== undefined && transport.peers().get(id) !== addr) transport.setPeer(id, addr)
-    }
-    // The founders' addresses come from configuration; the leader writes them into the log so
-    // that members who join later (and know only a seed URL) can reach everyone.
-    if (status.role === 'leader' && missing.length > 0 && !recordingMembers) {
-      recordingMembers = true
-      void Promise.all(
-        missing.map((member) =>
-          replica.propose(
-            encodeServerCommand({ t: 'member', member: { ...member, promote: false } }),
-            config.requestTimeoutMs,
-          ),
-        ),
-      ).finally(() => {
-        recordingMembers = false
-      })
-    }
-  }
-
-  let expiring = false
-  async function expireKeys(): Promise<void> {
-    if (expiring || replica.status().role !== 'leader') return
-    expiring = true
-    try {
-      // Redis's active expiry: sample, expire what is due, and go again while a quarter or more
-      // of the sample was due (bounded rounds per tick).
-      for (let round = 0; round < 4; round++) {
-        const due = state.sampleExpired(Date.now(), 20)
-        if (due.length === 0) break
-        await Promise.all(
-          due.map((d) =>
-            replica.propose(
-              encodeServerCommand({ t: 'expire', key: d.key, revision: d.revision }),
-              config.requestTimeoutMs,
-            ),
-          ),
-        )
-        if (due.length < 5) break
-      }
-    } finally {
-      expiring = false
-    }
-  }
-
-  let promoting = false
-  async function promoteLearners(): Promise<void> {
-    const status = replica.status()
-    if (promoting || status.role !== 'leader' || status.config.learners.length === 0) return
-    for (const learner of status.config.learners) {
-      const member = state.member(learner)
-      const progress = status.progress?.[learner]
-      if (member?.promote !== true || progress === undefined) continue
-      // Caught up: within a few entries of the leader and replicating normally.
-      if (progress.state !== 'replicate' || status.lastIndex - progress.matchIndex > 8) continue
-      promoting = true
-      try {
-        const outcome = await replica.proposeConfigChange(
-          {
-            voters: [...status.config.voters, learner],
-            learners: status.config.learners.filter((l) => l !== learner),
-          },
-          config.requestTimeoutMs,
-        )
-        logger.info({ learner, ok: outcome.ok }, 'promoting a caught-up learner to voter')
-      } finally {
-        promoting = false
-      }
-      return
-    }
-  }
+  const stopDuties = startDuties({
+    selfId: config.id,
+    replica,
+    state,
+    transport,
+    scheduler: nodeScheduler,
+    logger,
+    requestTimeoutMs: config.requestTimeoutMs,
+    peerAddrOf: cluster.peerAddrOf,
+    clientUrlOf: cluster.clientUrlOf,
+    now: () => Date.now(),
+  })
 
   logger.info(
-    { clientUrl: url, peer: config.listenPeer, fresh, voters: initialConfig.voters },
+    {
+      clientUrl: url,
+      peer: config.listenPeer,
+      fresh,
+      voters: initialConfig.voters,
+      recovered: {
+        snapshotIndex: persisted.snapshot?.meta.index ?? 0,
+        entries: persisted.entries.length,
+        term: persisted.hardState.term,
+      },
+    },
     'node started',
   )
 
@@ -295,9 +273,12 @@ export async function startNode(
     await joinCluster(
       config.join,
       { id: config.id, peerAddr: config.listenPeer, clientUrl: advertisedClient },
-      logger,
-      (id, addr) => {
-        if (id !== config.id) transport.setPeer(id, addr)
+      {
+        logger,
+        apiKey: config.apiKeys[0],
+        learnPeer: (id, addr) => {
+          if (id !== config.id) transport.setPeer(id, addr)
+        },
       },
     )
   }
@@ -307,8 +288,13 @@ export async function startNode(
     clientUrl: url,
     peerPort: transport.address.port,
     replica,
+    state,
+    events,
+    metrics,
     async stop() {
-      for (const cancel of timers) cancel()
+      stopDuties()
+      detachEvents()
+      ;(server as Server).closeIdleConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await replica.stop()
       await transport.close()
@@ -316,73 +302,4 @@ export async function startNode(
       logger.info({}, 'node stopped')
     },
   }
-}
-
-/** Asks a member of a running cluster (any node: it forwards to the leader) to add this node. */
-async function joinCluster(
-  seedUrl: string,
-  self: { id: string; peerAddr: string; clientUrl: string },
-  logger: Logger,
-  learnPeer: (id: string, peerAddr: string) => void,
-): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    try {
-      // Learn where the members are first: the leader's appends must be answerable at once.
-      const view = await fetch(new URL('/v1/cluster', seedUrl))
-      if (view.ok) {
-        const body = (await view.json()) as { members: { id: string; peerAddr: string }[] }
-        for (const member of body.members)
-          if (member.peerAddr !== '') learnPeer(member.id, member.peerAddr)
-      }
-      const response = await fetch(new URL('/v1/cluster/members', seedUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...self, learner: false }),
-      })
-      if (response.ok || response.status === 409) {
-        logger.info(
-          { seed: seedUrl, status: response.status },
-          'joined the cluster as a learner; promotion follows once caught up',
-        )
-        return
-      }
-      logger.warn(
-        { seed: seedUrl, status: response.status, body: await response.text() },
-        'join refused; retrying',
-      )
-    } catch (error) {
-      logger.warn({ seed: seedUrl, err: (error as Error).message }, 'join failed; retrying')
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)))
-  }
-  throw new Error(`could not join the cluster through ${seedUrl}`)
-}
-
-/** Passes a client request to the leader and its answer back, marked so it is not forwarded again. */
-async function forwardRequest(
-  request: ForwardedRequest,
-  leaderUrl: string,
-  selfId: string,
-  timeoutMs: number,
-): Promise<Response> {
-  const headers = new Headers(request.headers)
-  headers.set(forwardedHeader, selfId)
-  for (const name of ['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive'])
-    headers.delete(name)
-  const response = await fetch(new URL(request.pathAndQuery, leaderUrl), {
-    method: request.method,
-    headers,
-    body: request.body ?? null,
-    signal: AbortSignal.timeout(timeoutMs + 1000),
-  })
-  const out = new Headers(response.headers)
-  for (const name of [
-    'content-encoding',
-    'content-length',
-    'transfer-encoding',
-    'connection',
-    'keep-alive',
-  ])
-    out.delete(name)
-  return new Response(await response.arrayBuffer(), { status: response.status, headers: out })
 }

@@ -1,6 +1,7 @@
 import { KvStateMachine, type KvCommand, type KvResult } from '@raftkit/kv'
 import type { CommandEntry, Snapshot } from '@raftkit/raft'
 import type { StateMachine } from '@raftkit/replica'
+import { ExpiryIndex } from './expiry-index.js'
 
 /** A member's addresses, replicated through the log so every node can reach and name it. */
 export interface MemberRecord {
@@ -46,14 +47,44 @@ function decodeServerCommand(data: Uint8Array): ServerCommand | undefined {
   }
 }
 
+/** A key as a reader sees it. */
+export interface KvRecordView {
+  readonly value: string
+  readonly revision: number
+  /** Milliseconds since the epoch, for a key with a TTL. */
+  readonly expiresAt?: number
+}
+
+/**
+ * What the node's services need of its state machine, beyond the replica's port: local reads
+ * (served after a ReadIndex barrier, or at once for stale reads), expiry sampling for the leader,
+ * and the members' addresses. `ServerStateMachine` is the in-memory implementation; a durable
+ * one (SQLite, MySQL) implements the same interface and also `appliedIndex()` of the port, and
+ * is handed to `startNode` as `options.stateMachine`.
+ */
+export interface NodeStateMachine extends StateMachine<ServerResult> {
+  read(key: string, now: number): KvRecordView | undefined
+  list(
+    prefix: string,
+    limit: number,
+    after: string | undefined,
+    now: number,
+  ): { items: (KvRecordView & { key: string })[]; more: boolean }
+  /** Keys whose TTL has passed at `now` (at most `limit`); the leader proposes their expiry. */
+  dueForExpiry(now: number, limit: number): { key: string; revision: number }[]
+  readonly keysWithTtl: number
+  members(): MemberRecord[]
+  member(id: string): MemberRecord | undefined
+}
+
 /**
  * The replicated state of a node: the key-value store, the expiry time of keys with a TTL, and
  * the members' addresses. Deterministic: the only time it knows is what the leader wrote into
  * the log; reads compare against the reader's clock but never change state.
  */
-export class ServerStateMachine implements StateMachine<ServerResult> {
+export class ServerStateMachine implements NodeStateMachine {
   readonly kv = new KvStateMachine()
-  readonly #expiresAt = new Map<string, number>()
+  readonly #expiresAt = new ExpiryIndex()
   readonly #members = new Map<string, MemberRecord>()
 
   apply(entry: CommandEntry): ServerResult {
@@ -66,8 +97,13 @@ export class ServerStateMachine implements StateMachine<ServerResult> {
       case 'kv': {
         const result = this.kv.apply(entry.index, command.command)
         const key = command.command.key
+        // A write that took effect now carries this entry's index as its revision. A retry that
+        // the session table answered from its memory carries the first attempt's revision, and
+        // must not touch the key's expiry: the key may hold another client's value by now.
         const wrote =
-          result.op === 'put' || (result.op === 'cas' && result.swapped) || result.op === 'delete'
+          (result.op === 'put' && result.revision === entry.index) ||
+          (result.op === 'cas' && result.swapped && result.revision === entry.index) ||
+          (result.op === 'delete' && result.existed && result.revision === entry.index)
         if (wrote) {
           if (command.expiresAt !== undefined && result.op !== 'delete')
             this.#expiresAt.set(key, command.expiresAt)
@@ -140,15 +176,12 @@ export class ServerStateMachine implements StateMachine<ServerResult> {
   }
 
   /**
-   * Redis-style active expiry: look at up to `sampleSize` keys with a TTL and return those due.
-   * The leader proposes an `expire` for each; the log decides, so every replica agrees.
+   * The keys whose expiry is due at `now` by this node's clock, earliest first. The leader
+   * proposes an `expire` for each; the log decides, so every replica agrees.
    */
-  sampleExpired(now: number, sampleSize: number): { key: string; revision: number }[] {
+  dueForExpiry(now: number, limit: number): { key: string; revision: number }[] {
     const due: { key: string; revision: number }[] = []
-    let looked = 0
-    for (const [key, expiresAt] of this.#expiresAt) {
-      if (looked++ >= sampleSize) break
-      if (expiresAt > now) continue
+    for (const key of this.#expiresAt.due(now, limit)) {
       const record = this.kv.get(key)
       if (record !== undefined) due.push({ key, revision: record.revision })
     }
@@ -170,7 +203,7 @@ export class ServerStateMachine implements StateMachine<ServerResult> {
   snapshot(): Uint8Array {
     const kv = this.kv.snapshot()
     const meta = JSON.stringify({
-      expiresAt: [...this.#expiresAt],
+      expiresAt: [...this.#expiresAt.entries()],
       members: [...this.#members.values()],
     })
     const metaBytes = encoder.encode(meta)

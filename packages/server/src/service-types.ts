@@ -62,7 +62,7 @@ export interface KvService {
 export interface MemberView {
   readonly id: NodeId
   readonly peerAddr: string
-  readonly clientUrl: string | undefined
+  readonly clientUrl: string | null
   readonly voter: boolean
   readonly state: string
   readonly matchIndex?: number

@@ -51,6 +51,8 @@ export interface FileLogStoreOptions {
   readonly preallocateSegments?: boolean
   /** The file operations to use; tests and simulators substitute their own. */
   readonly fileSystem?: StorageFileSystem
+  /** Called with the duration of every fsync/fdatasync of the log, for metrics. */
+  readonly onSync?: (durationMs: number) => void
 }
 
 /** `LogStoreStats` plus what only a file store has. */
@@ -133,6 +135,7 @@ export class FileLogStore implements LogStore {
     const preallocateSegments = options.preallocateSegments ?? false
     const recovered = await recoverStore(fileSystem, directory, { preallocateSegments, segmentBytesMax })
     const counters = new WalCounters()
+    counters.onSync = options.onSync
     const writer = new WalWriter(
       { fileSystem, directory, segmentBytesMax, preallocateSegments, counters },
       recovered.writerStart,
