@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { z } from 'zod'
-import { apiKeyGuard } from './api-keys.js'
+import { apiKeyGuard, type ApiKeyCheck } from './api-keys.js'
 import { ApiError, errorBody, problem, statusByErrorCode } from './errors.js'
 import type { NodeMetrics } from './metrics.js'
 import {
@@ -26,6 +27,10 @@ export interface AppDependencies {
    * Empty: no key is needed (a node on loopback).
    */
   readonly apiKeys?: readonly string[]
+  /** A check of signed keys with scopes; when given, it replaces the plain `apiKeys` check. */
+  readonly apiKeyCheck?: ApiKeyCheck | undefined
+  /** Origins allowed to call the API from a browser; empty or absent: CORS stays off. */
+  readonly corsOrigins?: readonly string[]
   /** Adds routes of another replicated service (the version registry) to the same app. */
   readonly extend?: ((app: Hono) => void) | undefined
   /** Forwards a request to the leader; injected so tests can run without sockets. */
@@ -97,7 +102,21 @@ export function createApp(deps: AppDependencies): Hono {
     }),
   )
 
-  app.use('*', apiKeyGuard(deps.apiKeys ?? []))
+  const origins = deps.corsOrigins ?? []
+  if (origins.length > 0) {
+    // Before the key guard, so a browser's preflight (OPTIONS, no credentials) is answered.
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['content-type', 'authorization', 'x-api-key', 'if-match', 'x-raftkit-client-id', 'x-raftkit-seq'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: 600,
+      }),
+    )
+  }
+  app.use('*', apiKeyGuard(deps.apiKeyCheck ?? deps.apiKeys ?? []))
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error.code, error.message, error.details)

@@ -12,12 +12,18 @@ export {
   type NodeConfig,
   type NodeConfigInput,
 } from './config.js'
-export { ApiError, statusByErrorCode, type ErrorCode } from './errors.js'
+export { apiKeyGuard, plainKeyCheck, type ApiKeyCheck, type ApiKeyScope } from './api-keys.js'
+export { ApiError, errorBody, problem, statusByErrorCode, type ErrorCode } from './errors.js'
+export { toError } from './kv-service.js'
+export { NotLeader, type RequestIdentity } from './service-types.js'
 export { NodeMetrics } from './metrics.js'
-export { startNode, type RunningNode } from './node.js'
+export { nodeScheduler, startNode, type NodeExtensions, type RunningNode } from './node.js'
 export {
   ServerStateMachine,
   encodeServerCommand,
+  type KvRecordView,
+  type MemberRecord,
+  type NodeStateMachine,
   type ServerCommand,
   type ServerResult,
 } from './server-state-machine.js'

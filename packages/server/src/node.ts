@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
@@ -10,6 +11,7 @@ import { FileLogStore } from '@raftkit/storage'
 import { TcpTransport } from '@raftkit/transport'
 import type { Hono } from 'hono'
 import { pino, type Logger } from 'pino'
+import type { ApiKeyCheck } from './api-keys.js'
 import { createApp } from './app.js'
 import { createClusterService } from './cluster-service.js'
 import type { NodeConfig } from './config.js'
@@ -62,7 +64,27 @@ export interface NodeExtensions {
    */
   readonly stateMachine?: (context: { dataDir: string; logger: Logger }) => NodeStateMachine | Promise<NodeStateMachine>
   /** Adds routes to the node's HTTP app (after the key-value and cluster routes). */
-  readonly routes?: (app: Hono, node: { replica: Replica<ServerResult>; state: NodeStateMachine }) => void
+  readonly routes?: (
+    app: Hono,
+    node: {
+      replica: Replica<ServerResult>
+      state: NodeStateMachine
+      config: NodeConfig
+      /** A member's client URL, to name the leader in a redirect or forward. */
+      clientUrlOf: (id: NodeId) => string | undefined
+    },
+  ) => void
+  /** Checks API keys with scopes (signed keys); replaces the check of the plain `apiKeys`. */
+  readonly apiKeyCheck?: ApiKeyCheck
+  /**
+   * Takes WebSocket upgrades on other paths than the event stream (e.g. watches); returns true
+   * when it took the request.
+   */
+  readonly upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+  /** Registers more metrics (cache hit ratios, ...). */
+  readonly metrics?: (metrics: NodeMetrics) => void
+  /** Runs after the replica has stopped (close the store, caches, sockets). */
+  readonly stop?: () => Promise<void>
 }
 
 function splitHostPort(value: string): { host: string; port: number } {
@@ -209,6 +231,8 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
     metrics,
     maxBodyBytes: config.maxBodyBytes,
     apiKeys: config.apiKeys,
+    apiKeyCheck: options.apiKeyCheck,
+    corsOrigins: config.corsOrigins,
     debugFaults: config.debugFaults
       ? {
           block(ids) {
@@ -225,7 +249,10 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
         }
       : undefined,
     forward: (request, leaderUrl) => forwardRequest(request, leaderUrl, config.id, config.requestTimeoutMs),
-    extend: options.routes === undefined ? undefined : (hono) => options.routes!(hono, { replica, state }),
+    extend:
+      options.routes === undefined
+        ? undefined
+        : (hono) => options.routes!(hono, { replica, state, config, clientUrlOf: cluster.clientUrlOf }),
     logger,
   })
 
@@ -237,7 +264,8 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
     )
     s.once('error', reject)
   })
-  const detachEvents = attachEventStream(server as Server, events, logger)
+  options.metrics?.(metrics)
+  const detachEvents = attachEventStream(server as Server, events, logger, options.upgrade)
   const boundPort = (server.address() as AddressInfo).port
   const url = `${clientUrl.protocol}//${clientUrl.hostname}:${boundPort}`
   await replica.start()
@@ -297,6 +325,7 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       ;(server as Server).closeIdleConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await replica.stop()
+      await options.stop?.()
       await transport.close()
       await store.close()
       logger.info({}, 'node stopped')
