@@ -96,6 +96,7 @@ export function validateVersionCommand(value: unknown): string | undefined {
       if (!isTime(command['at'])) return 'at must be a time in ms'
       if (command['generated'] !== undefined && typeof command['generated'] !== 'boolean')
         return 'generated must be a boolean'
+      if (command['generated'] === true && !/^\d{1,19}$/.test(id)) return 'a generated id is a snowflake'
       return undefined
     case 'update':
       if (

@@ -88,3 +88,9 @@ export {
   type ApiScope,
   type IssueApiKeyOptions,
 } from './security/api-keys.js'
+export { registryNodeExtensions, storeConfigOf } from './node/registry-node.js'
+export { VersionService, type VersionServiceDependencies } from './node/version-service.js'
+export { addVersionRoutes } from './node/version-routes.js'
+export { addDocsRoutes } from './node/docs-routes.js'
+export { openApiDocument } from './node/openapi-document.js'
+export { createWatchEndpoint, parseWatchRequest, watchKvPath, watchVersionsPath } from './node/watch-endpoint.js'

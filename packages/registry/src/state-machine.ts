@@ -1,5 +1,6 @@
 import type { CommandEntry, LogIndex, Snapshot } from '@raftkit/raft'
 import type { StateMachine } from '@raftkit/replica'
+import type { NodeStateMachine } from '@raftkit/server'
 import { LruCache, type CacheStats } from './cache/lru-cache.js'
 import { RedisReadCache, type RedisCacheStats } from './cache/redis-read-cache.js'
 import { TtlIndex, type TtlEntry } from './cache/ttl-index.js'
@@ -34,7 +35,7 @@ export const alreadyApplied: RegistryResult = { t: 'invalid', message: 'applied 
  * On restart the Raft core hands out entries after its snapshot again; those the store already
  * applied are skipped by index, so no command is applied twice.
  */
-export class RegistryStateMachine implements StateMachine<RegistryResult> {
+export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeStateMachine {
   readonly store: RegistryStore
   readonly watches: WatchHub
   readonly redis: RedisReadCache | undefined
@@ -253,6 +254,13 @@ export class RegistryStateMachine implements StateMachine<RegistryResult> {
    */
   sampleExpired(now: number, sampleSize = 20): TtlEntry[] {
     return this.#ttl.sampleDue(now, { sampleSize, rounds: 4, random: this.#random })
+  }
+
+  /** The node's expiry duty asks for at most `limit` due keys; found by sampling. */
+  dueForExpiry(now: number, limit: number): { key: string; revision: number }[] {
+    return this.sampleExpired(now)
+      .slice(0, limit)
+      .map((entry) => ({ key: entry.key, revision: entry.revision }))
   }
 
   get keysWithTtl(): number {

@@ -83,6 +83,8 @@ export interface NodeExtensions {
   readonly upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
   /** Registers more metrics (cache hit ratios, ...). */
   readonly metrics?: (metrics: NodeMetrics) => void
+  /** The key a joining node sends to the cluster (default: the first configured plain key). */
+  readonly joinApiKey?: string
   /** Runs after the replica has stopped (close the store, caches, sockets). */
   readonly stop?: () => Promise<void>
 }
@@ -303,7 +305,7 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       { id: config.id, peerAddr: config.listenPeer, clientUrl: advertisedClient },
       {
         logger,
-        apiKey: config.apiKeys[0],
+        apiKey: options.joinApiKey ?? config.apiKeys[0],
         learnPeer: (id, addr) => {
           if (id !== config.id) transport.setPeer(id, addr)
         },

@@ -28,6 +28,33 @@ export interface RawNodeFlags {
   readonly snapshotEvery?: string
   readonly codec?: string
   readonly logLevel?: string
+  readonly store?: string
+  readonly sqlitePath?: string
+  readonly mysqlUrl?: string
+  readonly cacheCapacity?: string
+  readonly cacheEvictionRatio?: string
+  readonly redisUrl?: string
+  readonly redisResyncMs?: string
+  readonly apiKeySecret?: string
+  readonly corsOrigin?: string[]
+}
+
+function storeOf(flags: RawNodeFlags): NodeConfigInput['store'] | undefined {
+  const kind = flags.store ?? (flags.mysqlUrl !== undefined ? 'mysql' : flags.sqlitePath !== undefined ? 'sqlite' : undefined)
+  if (kind === undefined) return undefined
+  if (kind === 'sqlite') return flags.sqlitePath === undefined ? { kind } : { kind, path: flags.sqlitePath }
+  if (kind === 'mysql') {
+    if (flags.mysqlUrl === undefined) throw new UsageError('--store mysql needs --mysql-url')
+    return { kind, url: flags.mysqlUrl }
+  }
+  throw new UsageError(`--store must be sqlite or mysql, got "${kind}"`)
+}
+
+function ratio(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed)) throw new UsageError(`--cache-eviction-ratio must be a number, got "${value}"`)
+  return parsed
 }
 
 function integer(name: string, value: string | undefined): number | undefined {
@@ -67,6 +94,20 @@ export async function runNodeCommand(
       snapshotEveryEntries: integer('snapshot-every', flags.snapshotEvery),
       codec: flags.codec as NodeConfigInput['codec'],
       logLevel: flags.logLevel as NodeConfigInput['logLevel'],
+      store: storeOf(flags),
+      cache:
+        flags.cacheCapacity === undefined && flags.cacheEvictionRatio === undefined
+          ? undefined
+          : {
+              capacity: integer('cache-capacity', flags.cacheCapacity) ?? 10_000,
+              evictionRatio: ratio(flags.cacheEvictionRatio) ?? 0.1,
+            },
+      redis:
+        flags.redisUrl === undefined
+          ? undefined
+          : { url: flags.redisUrl, resyncIntervalMs: integer('redis-resync-ms', flags.redisResyncMs) ?? 60_000 },
+      apiKeySecret: flags.apiKeySecret,
+      corsOrigins: flags.corsOrigin,
     }
     config = await loadNodeConfig({ file: flags.config, env: process.env, flags: input })
   } catch (error) {
@@ -76,7 +117,10 @@ export async function runNodeCommand(
     }
     throw error
   }
-  const node = await startNode(config)
+  // Every node runs the version registry: its SQL state machine (SQLite by default), routes,
+  // watches, signed API keys and API docs.
+  const { registryNodeExtensions } = await import('@raftkit/registry')
+  const node = await startNode(config, registryNodeExtensions(config))
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) resolve()
     context.signal.addEventListener('abort', () => resolve(), { once: true })

@@ -200,6 +200,11 @@ async function applyVersion(ctx: ApplyContext, command: VersionCommand): Promise
   const current = await findVersion(trx, command.id)
   switch (command.op) {
     case 'add': {
+      if (current !== undefined && command.generated === true) {
+        // Two nodes whose worker ids collide made the same snowflake. The id is ours to choose,
+        // so take the next free one, the same way on every replica.
+        return applyVersion(ctx, { ...command, id: await nextFreeId(trx, command.id) })
+      }
       if (current !== undefined) {
         return {
           op: 'add',
@@ -278,6 +283,15 @@ async function applyVersion(ctx: ApplyContext, command: VersionCommand): Promise
       return { op: 'delete', ok: true, version: current }
     }
   }
+}
+
+async function nextFreeId(trx: Trx, taken: string): Promise<string> {
+  let id = BigInt(taken)
+  for (let attempt = 0; attempt < 1024; attempt++) {
+    id++
+    if ((await findVersion(trx, id.toString())) === undefined) return id.toString()
+  }
+  throw new Error(`no free id after ${taken}`)
 }
 
 async function findVersion(trx: Trx, id: string): Promise<VersionRecord | undefined> {

@@ -177,6 +177,15 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.getVersion('101')).toBeUndefined()
       }))
 
+    test('a generated id that is taken moves to the next free one; a chosen id does not', () =>
+      withStore(async ({ store }) => {
+        const c = new CommandMaker()
+        await store.apply(1, c.add('1000', 'ios', '1.0.0'))
+        await store.apply(2, c.add('1001', 'ios', '1.0.1'))
+        const generated = c.version({ op: 'add', id: '1000', platform: 'ios', versionNo: '2.0.0', at: c.at, generated: true })
+        expect(versionResult((await store.apply(3, generated)).result)).toMatchObject({ ok: true, version: { id: '1002' } })
+      }))
+
     test('updates and deletes versions with optimistic concurrency', () =>
       withStore(async ({ store }) => {
         const c = new CommandMaker()

@@ -57,6 +57,11 @@ export class WatchHub {
     return this.#watchers.size
   }
 
+  /** The last revision whose changes were handed out: where a new watch starts by default. */
+  get revision(): number {
+    return this.#history.appliedIndex
+  }
+
   watch(filter: WatchFilter, afterRevision: number, sink: WatchSink): WatchSubscription {
     const watcher = new Watcher(filter, afterRevision, sink)
     this.#watchers.add(watcher)
