@@ -9,3 +9,4 @@ export {
   testRedisUrl,
 } from './services.js'
 export { runStoreContract, type StoreFactory, type StoreFactoryOptions, type StoreFixture } from './store-contract.js'
+export { freePort, startRegistryCluster, type RegistryTestCluster } from './registry-node.js'
