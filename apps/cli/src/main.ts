@@ -147,8 +147,20 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
       status = await withInterrupt((signal) => runNodeCommand(flags, { io, signal }))
     })
 
+  // Client commands run on a live cluster through the SDK; each sets the exit status.
+  let pending: Promise<number> | undefined
+  const run = (work: Promise<number>): void => {
+    pending = work
+  }
+  const client = await import('./client/client-commands.js')
+  client.registerKvCommands(program, io, run)
+  client.registerVersionCommands(program, io, run)
+  client.registerClusterAdminCommands(program, io, run)
+  client.registerApiKeyCommands(program, io, run)
+
   try {
     await program.parseAsync([...argv], { from: 'user' })
+    if (pending !== undefined) status = await pending
     return status
   } catch (error) {
     if (error instanceof CommanderError) {
