@@ -75,7 +75,7 @@ export class HttpCore {
 
   async #loop<T>(options: CallOptions, identity: { id: string; seq: number } | undefined): Promise<CallResult<T>> {
     if (this.#closed) throw new Error('the client is closed')
-    if (!this.#discovered) await this.discover()
+    await this.ensureDiscovered()
     const deadline = Date.now() + (this.#options.deadlineMs ?? 20_000)
     let attempt = 0
     let lastError: unknown
@@ -139,6 +139,11 @@ export class HttpCore {
       return { status: response.status, body, headers: response.headers }
     }
     throw await errorOf(response)
+  }
+
+  /** Discovers the members once (the first call does it). */
+  async ensureDiscovered(): Promise<void> {
+    if (!this.#discovered) await this.discover()
   }
 
   /** Learns the members' client URLs from any node that answers (seed 001's discovery). */

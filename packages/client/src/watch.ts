@@ -55,7 +55,9 @@ export class Watch {
 
   async #connect(): Promise<void> {
     if (this.#closed) return
-    if (this.#attempt > 0) await this.#core.findLeader().catch(() => {})
+    // The first connection learns the members, so a failover has somewhere to go.
+    await this.#core.ensureDiscovered().catch(() => {})
+    if (this.#attempt > 0) await this.#core.discover().catch(() => {})
     const base = this.#core.endpoints.pick(false)
     const url = new URL('prefix' in this.#target ? '/v1/watch/kv' : '/v1/watch/versions', base)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
