@@ -150,7 +150,7 @@ export class HttpCore {
   async discover(): Promise<void> {
     for (const url of [...this.endpoints.all]) {
       try {
-        const response = await this.#fetch(new URL('/v1/cluster', url), { signal: AbortSignal.timeout(2000) })
+        const response = await this.#fetch(new URL('/v1/cluster', url), { signal: AbortSignal.timeout(this.#probeTimeoutMs()) })
         if (!response.ok) continue
         const view = (await response.json()) as { leaderId: string | null; members: { id: string; clientUrl: string | null }[] }
         for (const member of view.members) if (member.clientUrl) this.endpoints.add(member.clientUrl)
@@ -169,7 +169,7 @@ export class HttpCore {
   async findLeader(): Promise<void> {
     for (const url of [...this.endpoints.all]) {
       try {
-        const response = await this.#fetch(new URL('/v1/cluster/leader', url), { signal: AbortSignal.timeout(1000) })
+        const response = await this.#fetch(new URL('/v1/cluster/leader', url), { signal: AbortSignal.timeout(this.#probeTimeoutMs()) })
         if (!response.ok) continue
         const leader = (await response.json()) as { id: string; clientUrl: string | null }
         if (leader.clientUrl) {
@@ -180,6 +180,11 @@ export class HttpCore {
         // try the next one
       }
     }
+  }
+
+  /** Discovery probes are short: a hung node must not hold up a call for long. */
+  #probeTimeoutMs(): number {
+    return Math.min(1000, this.#options.requestTimeoutMs ?? 5000)
   }
 
   close(): void {
