@@ -131,6 +131,8 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
     .option('--tick-ms <ms>', 'milliseconds per Raft tick (default 50)')
     .option('--election-ticks <n>', 'election timeout in ticks (default 10)')
     .option('--snapshot-every <n>', 'snapshot after this many applied entries (default 10000)')
+    .option('--heartbeat-ticks <n>', 'leader heartbeat interval in ticks (default 1)')
+    .option('--request-timeout-ms <ms>', 'how long a client request may wait for the log (default 5000)')
     .option('--codec <name>', 'peer message codec: msgpack or json')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--store <kind>', 'where the state machine lives: sqlite (default) or mysql')

@@ -61,11 +61,43 @@ describe('node configuration', () => {
         },
       }),
     )
-    expect(found.join('\n')).toMatch(/id:/)
-    expect(found.join('\n')).toMatch(/listenClient:/)
-    expect(found.join('\n')).toMatch(/listenPeer:/)
-    expect(found.join('\n')).toMatch(/tickMs:/)
-    expect(found.join('\n')).toMatch(/codec:/)
+    // Each problem names the setting as a flag, an environment variable and a file key.
+    expect(found).toEqual([
+      '--id (RAFTKIT_ID, id in the file): ids are 1-64 letters, digits, - or _',
+      '--listen-client (RAFTKIT_LISTEN_CLIENT, listenClient in the file): expected http://HOST:PORT, such as http://127.0.0.1:7001',
+      '--listen-peer (RAFTKIT_LISTEN_PEER, listenPeer in the file): expected HOST:PORT',
+      '--tick-ms (RAFTKIT_TICK_MS, tickMs in the file): Too small: expected number to be >=1',
+      '--codec (RAFTKIT_CODEC, codec in the file): Invalid option: expected one of "msgpack"|"json"',
+    ])
+  })
+
+  test('missing settings, bad numbers in the environment and broken YAML are named', async () => {
+    expect(await problems(loadNodeConfig({ flags: {} }))).toEqual([
+      '--id (RAFTKIT_ID, id in the file): required',
+      '--data-dir (RAFTKIT_DATA_DIR, dataDir in the file): required',
+      '--listen-client (RAFTKIT_LISTEN_CLIENT, listenClient in the file): required',
+      '--listen-peer (RAFTKIT_LISTEN_PEER, listenPeer in the file): required',
+    ])
+    expect(
+      await problems(loadNodeConfig({ env: { RAFTKIT_TICK_MS: 'fast' }, flags: base })),
+    ).toEqual(['RAFTKIT_TICK_MS: expected a number, got "fast"'])
+    const dir = await mkdtemp(join(tmpdir(), 'raftkit-config-'))
+    await writeFile(join(dir, 'bad.yaml'), 'id: [1\n')
+    expect(
+      (await problems(loadNodeConfig({ file: join(dir, 'bad.yaml'), flags: base }))).join(),
+    ).toMatch(/bad\.yaml is not valid YAML/)
+    await writeFile(join(dir, 'list.yaml'), '- a\n- b\n')
+    expect(
+      (await problems(loadNodeConfig({ file: join(dir, 'list.yaml'), flags: base }))).join(),
+    ).toMatch(/expected a YAML mapping/)
+    expect(
+      await problems(
+        loadNodeConfig({ flags: { ...base, listenClient: 'localhost:7001' } }),
+      ),
+    ).toEqual([
+      '--listen-client (RAFTKIT_LISTEN_CLIENT, listenClient in the file): expected http://HOST:PORT, such as http://127.0.0.1:7001',
+    ])
+    await rm(dir, { recursive: true })
   })
 
   test('needs either an initial cluster that includes this node, or a join URL', async () => {

@@ -7,29 +7,56 @@ const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected HOST:PORT')
   .refine((value) => {
-    const port = Number(value.slice(value.lastIndexOf(':') + 1))
-    return port >= 0 && port <= 65535
+    // Only a value of the right shape gets this second complaint.
+    const port = /:(\d{1,5})$/.exec(value)?.[1]
+    return port === undefined || Number(port) <= 65535
   }, 'port must be 0..65535')
 
 const memberId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 letters, digits, - or _')
+
+/** An http(s) URL with an explicit port and nothing after it, such as http://127.0.0.1:7001. */
+const listenUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value)
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.port !== '' &&
+      (url.pathname === '/' || url.pathname === '') &&
+      url.search === '' &&
+      url.hash === ''
+    )
+  } catch {
+    return false
+  }
+}, 'expected http://HOST:PORT, such as http://127.0.0.1:7001')
+
+/** An http(s) URL (a member's client URL, a seed to join through). */
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}, 'expected an http:// or https:// URL')
 
 /** The configuration of one node, validated as a whole at start. */
 export const nodeConfigSchema = z
   .object({
     id: memberId,
     dataDir: z.string().min(1),
-    listenClient: z.string().url('expected a URL such as http://127.0.0.1:7001'),
+    listenClient: listenUrl,
     listenPeer: hostPort,
     /** Advertised client URL of this node (defaults to listenClient). */
-    advertiseClient: z.string().url().optional(),
+    advertiseClient: httpUrl.optional(),
     initialCluster: z.record(memberId, hostPort).optional(),
     /** Client URLs of the founding members, so any node can name the leader's URL. */
-    initialClientUrls: z.record(memberId, z.string().url()).optional(),
-    join: z.string().url().optional(),
+    initialClientUrls: z.record(memberId, httpUrl).optional(),
+    join: httpUrl.optional(),
     debugFaults: z.boolean().default(false),
     insecure: z.boolean().default(false),
     clusterSecret: z.string().min(16, 'a cluster secret needs at least 16 characters').optional(),
-    apiKeys: z.array(z.string().min(16)).default([]),
+    apiKeys: z.array(z.string().min(16, 'an API key needs at least 16 characters')).default([]),
     /**
      * The secret that signs API keys (`raftkit apikey issue`): keys carry an id, a scope
      * (read, write, admin) and an expiry, and nodes check them with the secret alone.
@@ -99,6 +126,8 @@ export const nodeConfigSchema = z
       })
     }
     const clientHost = safeHostname(config.listenClient)
+    // A listen URL that is itself wrong has its own complaint; judge exposure only on good ones.
+    if (clientHost === undefined) return
     const peerHost = config.listenPeer.slice(0, config.listenPeer.lastIndexOf(':'))
     const exposed = !isLoopback(clientHost) || !isLoopback(peerHost)
     if (
@@ -118,11 +147,12 @@ export const nodeConfigSchema = z
 export type NodeConfig = z.infer<typeof nodeConfigSchema>
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>
 
-function safeHostname(url: string): string {
+function safeHostname(url: string): string | undefined {
   try {
-    return new URL(url).hostname
+    const parsed = new URL(url)
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.hostname : undefined
   } catch {
-    return ''
+    return undefined
   }
 }
 
@@ -167,20 +197,49 @@ export async function loadNodeConfig(options: {
     const text = await readFile(options.file, 'utf8').catch((error: Error) => {
       throw new ConfigError([`cannot read config file ${options.file}: ${error.message}`])
     })
-    const parsed: unknown = parseYaml(text)
-    if (parsed !== null && typeof parsed !== 'object')
-      throw new ConfigError([`${options.file}: expected a YAML mapping`])
+    let parsed: unknown
+    try {
+      parsed = parseYaml(text)
+    } catch (error) {
+      const first = (error as Error).message.split('\n')[0]
+      throw new ConfigError([`${options.file} is not valid YAML: ${first}`])
+    }
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+      throw new ConfigError([`${options.file}: expected a YAML mapping of settings`])
     fromFile = (parsed ?? {}) as Record<string, unknown>
   }
-  const fromEnv = configFromEnv(options.env ?? {})
+  const envProblems: string[] = []
+  const fromEnv = configFromEnv(options.env ?? {}, envProblems)
   const merged = { ...fromFile, ...fromEnv, ...stripUndefined(options.flags) }
-  const result = nodeConfigSchema.safeParse(merged)
+  const result = nodeConfigSchema.safeParse(merged, {
+    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
+  })
+  const problems = [...envProblems]
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`),
-    )
+    for (const issue of result.error.issues) problems.push(describeIssue(issue.path, issue.message))
   }
-  return result.data
+  if (problems.length > 0) throw new ConfigError(problems)
+  return result.data!
+}
+
+/** `--data-dir (RAFTKIT_DATA_DIR, dataDir in the file): required`: every name it goes by. */
+function describeIssue(path: readonly PropertyKey[], message: string): string {
+  const [key, ...rest] = path.map(String)
+  if (key === undefined) return `config: ${message}`
+  const flag = flagNames[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+  const env = key === 'initialClientUrls' || key === 'advertiseClient' ? '' : `${envName(key)}, `
+  const where = rest.length > 0 ? ` ${rest.join('.')}` : ''
+  return `${flag}${where} (${env}${key} in the file): ${message}`
+}
+
+/** Flags whose name is not the kebab-case of the setting. */
+const flagNames: Record<string, string> = {
+  electionTimeoutTicks: '--election-ticks',
+  snapshotEveryEntries: '--snapshot-every',
+  apiKeys: '--api-key',
+  requestTimeoutMs: '--request-timeout-ms',
+  maxBodyBytes: '--max-body-bytes',
+  heartbeatIntervalTicks: '--heartbeat-ticks',
 }
 
 const envNumbers = [
@@ -208,11 +267,20 @@ function envName(key: string): string {
   return `RAFTKIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
 }
 
-function configFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+function configFromEnv(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): Record<string, unknown> {
   const config: Record<string, unknown> = {}
   for (const key of envStrings) if (env[envName(key)] !== undefined) config[key] = env[envName(key)]
-  for (const key of envNumbers)
-    if (env[envName(key)] !== undefined) config[key] = Number(env[envName(key)])
+  for (const key of envNumbers) {
+    const raw = env[envName(key)]
+    if (raw === undefined) continue
+    const value = Number(raw)
+    if (raw.trim() === '' || !Number.isFinite(value))
+      problems.push(`${envName(key)}: expected a number, got ${JSON.stringify(raw)}`)
+    else config[key] = value
+  }
   if (env.RAFTKIT_API_KEYS !== undefined)
     config.apiKeys = env.RAFTKIT_API_KEYS.split(',').filter((k) => k.length > 0)
   if (env.RAFTKIT_INITIAL_CLUSTER !== undefined)

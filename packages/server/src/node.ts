@@ -191,7 +191,20 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
     },
   })
   transport.onMessage((message) => replica.receive(message))
-  await transport.start()
+  // From here on, a failure to start must release what is already open (a half-started node
+  // that holds its peer port would keep the process alive and the port taken).
+  const undo: (() => Promise<void>)[] = [() => store.close()]
+  if (options.stop !== undefined) undo.push(options.stop)
+  const release = async (): Promise<void> => {
+    for (const step of undo.reverse()) await step().catch(() => undefined)
+  }
+  try {
+    await transport.start()
+  } catch (error) {
+    await release()
+    throw error
+  }
+  undo.push(() => transport.close())
 
   const cluster = createClusterService({
     nodeId: config.id,
@@ -259,13 +272,19 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
   })
 
   const clientUrl = new URL(config.listenClient)
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve(
-      { fetch: app.fetch, hostname: clientUrl.hostname, port: Number(clientUrl.port) },
-      () => resolve(s),
-    )
-    s.once('error', reject)
-  })
+  let server: ServerType
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve(
+        { fetch: app.fetch, hostname: clientUrl.hostname, port: Number(clientUrl.port) },
+        () => resolve(s),
+      )
+      s.once('error', reject)
+    })
+  } catch (error) {
+    await release()
+    throw error
+  }
   options.metrics?.(metrics)
   const detachEvents = attachEventStream(server as Server, events, logger, options.upgrade)
   const boundPort = (server.address() as AddressInfo).port

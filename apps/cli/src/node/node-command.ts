@@ -26,6 +26,8 @@ export interface RawNodeFlags {
   readonly tickMs?: string
   readonly electionTicks?: string
   readonly snapshotEvery?: string
+  readonly heartbeatTicks?: string
+  readonly requestTimeoutMs?: string
   readonly codec?: string
   readonly logLevel?: string
   readonly store?: string
@@ -92,6 +94,8 @@ export async function runNodeCommand(
       tickMs: integer('tick-ms', flags.tickMs),
       electionTimeoutTicks: integer('election-ticks', flags.electionTicks),
       snapshotEveryEntries: integer('snapshot-every', flags.snapshotEvery),
+      heartbeatIntervalTicks: integer('heartbeat-ticks', flags.heartbeatTicks),
+      requestTimeoutMs: integer('request-timeout-ms', flags.requestTimeoutMs),
       codec: flags.codec as NodeConfigInput['codec'],
       logLevel: flags.logLevel as NodeConfigInput['logLevel'],
       store: storeOf(flags),
@@ -117,10 +121,20 @@ export async function runNodeCommand(
     }
     throw error
   }
-  // Every node runs the version registry: its SQL state machine (SQLite by default), routes,
-  // watches, signed API keys and API docs.
-  const { registryNodeExtensions } = await import('@raftkit/registry')
-  const node = await startNode(config, registryNodeExtensions(config))
+  let node
+  try {
+    // Every node runs the version registry: its SQL state machine (SQLite by default), routes,
+    // watches, signed API keys and API docs.
+    const { registryNodeExtensions } = await import('@raftkit/registry')
+    node = await startNode(config, registryNodeExtensions(config))
+  } catch (error) {
+    // A port in use, a damaged write-ahead log (the message names the file and offset), a data
+    // directory that cannot be written, a database that does not answer: say so in one line and
+    // exit, never limp on.
+    const reason = error instanceof Error ? error.message : String(error)
+    context.io.stderr.write(`raftkit node ${config.id}: cannot start: ${reason}\n`)
+    return 1
+  }
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) resolve()
     context.signal.addEventListener('abort', () => resolve(), { once: true })

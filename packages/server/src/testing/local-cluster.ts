@@ -31,7 +31,7 @@ export interface LocalCluster {
 /** Starts `size` nodes in this process on free loopback ports, with fast ticks for tests. */
 export async function startLocalCluster(
   size: number,
-  options: { debugFaults?: boolean; snapshotEveryEntries?: number } = {},
+  options: { debugFaults?: boolean; snapshotEveryEntries?: number; apiKeys?: string[] } = {},
 ): Promise<LocalCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'raftkit-cluster-'))
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`)
@@ -54,6 +54,7 @@ export async function startLocalCluster(
       requestTimeoutMs: 3000,
       debugFaults: options.debugFaults ?? false,
       snapshotEveryEntries: options.snapshotEveryEntries ?? 10_000,
+      apiKeys: options.apiKeys ?? [],
       logLevel: 'silent',
     })
   const nodes: RunningNode[] = []
