@@ -308,6 +308,11 @@ export class Replica<Result> {
       data: await this.#options.stateMachine.snapshot(),
     }
     await this.#options.logStore.saveSnapshot(snapshot)
+    // Messages are stepped while this Ready is still being handled, and the awaits above give
+    // them time: a snapshot from the leader may have replaced the log meanwhile. The snapshot
+    // just saved is still a true picture of index `applied`, but the core's log no longer holds
+    // that entry, so there is nothing left to compact.
+    if (this.#node.termAt(applied) !== term) return
     this.#node.compact(snapshot)
     this.#lastSnapshotIndex = applied
     this.#logger.info({ index: applied, bytes: snapshot.data.byteLength }, 'snapshot taken')

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nodeConfigSchema, startNode, type NodeConfigInput, type RunningNode } from '@raftkit/server'
+import { nodeConfigSchema, startNode, type NodeConfig, type NodeConfigInput, type RunningNode } from '@raftkit/server'
 import { pino } from 'pino'
 import { registryNodeExtensions } from '../node/registry-node.js'
 import type { RegistryStateMachine } from '../state-machine.js'
@@ -23,6 +23,12 @@ export interface RegistryTestCluster {
   readonly machines: RegistryStateMachine[]
   readonly urls: string[]
   readonly dataDir: string
+  /** Stops node `index` (0-based) and starts it again on the same data. */
+  restart(index: number, change?: (config: NodeConfig) => NodeConfig): Promise<void>
+  /** Stops node `index` (0-based) without starting it again. */
+  stopNode(index: number): Promise<void>
+  /** Starts a stopped node again. */
+  startNode(index: number): Promise<void>
   /** The leader's client URL once every node knows it. */
   leaderUrl(timeoutMs?: number): Promise<string>
   stop(): Promise<void>
@@ -34,7 +40,7 @@ export interface RegistryTestCluster {
  */
 export async function startRegistryCluster(
   size: number,
-  extra: Partial<NodeConfigInput> = {},
+  extra: Partial<NodeConfigInput> | ((id: string) => Partial<NodeConfigInput>) = {},
 ): Promise<RegistryTestCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'raftkit-registry-'))
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`)
@@ -46,8 +52,8 @@ export async function startRegistryCluster(
   }
   const nodes: RunningNode[] = []
   const machines: RegistryStateMachine[] = []
-  for (const id of ids) {
-    const config = nodeConfigSchema.parse({
+  const configs = ids.map((id) =>
+    nodeConfigSchema.parse({
       id,
       dataDir: join(dataDir, id),
       listenClient: clientUrls[id],
@@ -58,12 +64,16 @@ export async function startRegistryCluster(
       electionTimeoutTicks: 10,
       requestTimeoutMs: 3000,
       logLevel: 'silent',
-      ...extra,
-    })
-    const extensions = registryNodeExtensions(config)
-    nodes.push(await startNode(config, { ...extensions, logger: pino({ level: process.env['LOG'] ?? 'silent' }) }))
-    machines.push(extensions.machine()!)
+      ...(typeof extra === 'function' ? extra(id) : extra),
+    }),
+  )
+  const launch = async (index: number): Promise<void> => {
+    const extensions = registryNodeExtensions(configs[index]!)
+    nodes[index] = await startNode(configs[index]!, { ...extensions, logger: pino({ level: process.env['LOG'] ?? 'silent' }) })
+    machines[index] = extensions.machine()!
   }
+  for (let index = 0; index < ids.length; index++) await launch(index)
+  const stopped = new Set<number>()
   const urls = ids.map((id) => clientUrls[id]!)
   const cluster: RegistryTestCluster = {
     nodes,
@@ -73,7 +83,8 @@ export async function startRegistryCluster(
     async leaderUrl(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        for (const url of urls) {
+        for (const [index, url] of urls.entries()) {
+          if (stopped.has(index)) continue
           const response = await fetch(`${url}/v1/cluster/leader`).catch(() => undefined)
           if (response?.ok === true) {
             const leader = (await response.json()) as { clientUrl: string | null }
@@ -87,8 +98,21 @@ export async function startRegistryCluster(
         await new Promise((resolve) => setTimeout(resolve, 20))
       }
     },
+    async restart(index, change) {
+      await nodes[index]!.stop()
+      if (change !== undefined) configs[index] = change(configs[index]!)
+      await launch(index)
+    },
+    async stopNode(index) {
+      await nodes[index]!.stop()
+      stopped.add(index)
+    },
+    async startNode(index) {
+      stopped.delete(index)
+      await launch(index)
+    },
     async stop() {
-      await Promise.all(nodes.map((node) => node.stop().catch(() => undefined)))
+      await Promise.all(nodes.map((node, index) => (stopped.has(index) ? undefined : node.stop().catch(() => undefined))))
       await rm(dataDir, { recursive: true, force: true })
     },
   }
