@@ -31,6 +31,16 @@ async function send(url: string, method: string, path: string, body?: unknown): 
   return { status: response.status, json: text.length > 0 ? JSON.parse(text) : undefined }
 }
 
+/** A write as a client does it: a 503 (a leader change in progress) is retried. */
+async function write(url: string, method: string, path: string, body?: unknown): Promise<any> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const answer = await send(url, method, path, body)
+    if (answer.status !== 503 || Date.now() > deadline) return answer
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -55,9 +65,9 @@ describe('the registry in a cluster', () => {
     const followerIndex = c.urls.findIndex((url) => url !== leader)
     await c.stopNode(followerIndex)
     for (let i = 0; i < 80; i++) {
-      expect((await send(leader, 'POST', '/v1/versions', { platform: 'snap', versionNo: `1.0.${i}` })).status).toBe(201)
+      expect((await write(leader, 'POST', '/v1/versions', { platform: 'snap', versionNo: `1.0.${i}` })).status).toBe(201)
     }
-    await send(leader, 'PUT', '/v1/kv/snap-key', { value: 'v' })
+    await write(leader, 'PUT', '/v1/kv/snap-key', { value: 'v' })
     await c.startNode(followerIndex)
     const others = c.urls.map((_, i) => i)
     await until('every replica to hold the same state', () => digestsAgree(c, others), 30_000)
@@ -72,8 +82,8 @@ describe('the registry in a cluster', () => {
   test('a key with a TTL expires on every replica through an expiry entry', async () => {
     const c = await cluster(3)
     const leader = await c.leaderUrl()
-    expect((await send(leader, 'PUT', '/v1/kv/short-lived', { value: 'x', ttlMs: 200 })).status).toBe(200)
-    await send(leader, 'PUT', '/v1/kv/long-lived', { value: 'y', ttlMs: 600_000 })
+    expect((await write(leader, 'PUT', '/v1/kv/short-lived', { value: 'x', ttlMs: 200 })).status).toBe(200)
+    await write(leader, 'PUT', '/v1/kv/long-lived', { value: 'y', ttlMs: 600_000 })
     await until('the expiry to be applied everywhere', async () =>
       (await Promise.all(c.machines.map((m) => m.store.getKv('short-lived')))).every((row) => row === undefined),
     )
@@ -92,7 +102,7 @@ describe('the registry in a cluster', () => {
     const c = await cluster(3, (id) => ({ store: { kind: 'mysql', url: urls[Number(id.slice(1)) - 1]! } }))
     const leader = await c.leaderUrl()
     expect(c.machines.every((m) => m.store.dialect === 'mysql')).toBe(true)
-    for (const v of ['1.0.0', '1.10.0', '1.9.0']) await send(leader, 'POST', '/v1/versions', { platform: 'db', versionNo: v })
+    for (const v of ['1.0.0', '1.10.0', '1.9.0']) await write(leader, 'POST', '/v1/versions', { platform: 'db', versionNo: v })
     expect((await send(leader, 'GET', '/v1/platforms/db/latest')).json.versionNo).toBe('1.10.0')
     await c.restart(0)
     await c.leaderUrl()
