@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { simulate } from '@raftkit/sim'
+import { registryBench } from './registry.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
 const cores = availableParallelism()
@@ -33,6 +34,11 @@ const sections = [
     name: 'sim-sweep',
     description: `a real 100-seed sweep through the CLI on ${cores} worker threads`,
     run: simSweep,
+  },
+  {
+    name: 'registry',
+    description: 'version registry throughput (add, latest) on 3 node processes, per store (SQLite, MariaDB)',
+    run: () => registryBench(print),
   },
 ]
 
