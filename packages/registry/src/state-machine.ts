@@ -5,7 +5,7 @@ import { LruCache, type CacheStats } from './cache/lru-cache.js'
 import { RedisReadCache, type RedisCacheStats } from './cache/redis-read-cache.js'
 import { TtlIndex, type TtlEntry } from './cache/ttl-index.js'
 import { decodeRegistryCommand } from './command-codec.js'
-import type { MemberRecord, RegistryResult } from './commands.js'
+import type { MemberRecord, RegistryCommand, RegistryResult } from './commands.js'
 import type { KvRow, RegistryStore, VersionPage } from './store/registry-store.js'
 import type { VersionCursor } from './versions/cursor.js'
 import type { VersionRecord } from './versions/version-record.js'
@@ -103,17 +103,30 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
   }
 
   async apply(entry: CommandEntry): Promise<RegistryResult> {
-    if (entry.index <= this.store.appliedIndex) return alreadyApplied
-    const decoded = decodeRegistryCommand(entry.data)
-    const outcome = await this.store.apply(entry.index, decoded.ok ? decoded.command : undefined)
-    if (decoded.ok) {
-      const command = decoded.command
-      if (command.t === 'member') this.#members.set(command.member.id, command.member)
-      else if (command.t === 'member-remove') this.#members.delete(command.id)
-    }
-    this.#afterChanges(entry.index, outcome.changes)
-    if (!decoded.ok) return { t: 'invalid', message: decoded.error }
-    return outcome.result
+    const [result] = await this.applyBatch([entry])
+    return result!
+  }
+
+  /** Applies consecutive entries in one store transaction, then tells the caches and watchers. */
+  async applyBatch(entries: readonly CommandEntry[]): Promise<RegistryResult[]> {
+    const fresh = entries.filter((entry) => entry.index > this.store.appliedIndex)
+    const decoded = fresh.map((entry) => decodeRegistryCommand(entry.data))
+    const outcomes = await this.store.applyBatch(
+      fresh.map((entry, i) => ({ index: entry.index, command: decoded[i]!.ok ? (decoded[i] as { command: RegistryCommand }).command : undefined })),
+    )
+    const byIndex = new Map<number, RegistryResult>()
+    fresh.forEach((entry, i) => {
+      const d = decoded[i]!
+      if (d.ok) {
+        const command = d.command
+        if (command.t === 'member') this.#members.set(command.member.id, command.member)
+        else if (command.t === 'member-remove') this.#members.delete(command.id)
+      }
+      this.#afterChanges(entry.index, outcomes[i]!.changes)
+      byIndex.set(entry.index, d.ok ? outcomes[i]!.result : { t: 'invalid', message: d.error })
+    })
+    // Entries the store had applied before a restart are answered as such.
+    return entries.map((entry) => byIndex.get(entry.index) ?? alreadyApplied)
   }
 
   #afterChanges(index: number, changes: readonly Change[]): void {

@@ -36,6 +36,11 @@ export interface Transport {
  */
 export interface StateMachine<Result> {
   apply(entry: CommandEntry): Result | Promise<Result>
+  /**
+   * Optional: applies consecutive committed commands at once (an SQL store commits them in one
+   * transaction), returning one result per entry in order. When present, the replica uses it.
+   */
+  applyBatch?(entries: readonly CommandEntry[]): Result[] | Promise<Result[]>
   /** Serializes the state as of the last applied entry. */
   snapshot(): Uint8Array | Promise<Uint8Array>
   /** Replaces the state with a snapshot's. */

@@ -1,6 +1,8 @@
 import {
   RawNode,
   type ClusterConfig,
+  type CommandEntry,
+  type Entry,
   type LogIndex,
   type Message,
   type NodeId,
@@ -266,15 +268,7 @@ export class Replica<Result> {
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
-    for (const entry of ready.committedEntries) {
-      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
-      if (entry.kind === 'command') {
-        const result = await this.#options.stateMachine.apply(entry)
-        this.#proposals.applied(entry.index, entry.term, result)
-      } else {
-        this.#proposals.applied(entry.index, entry.term, undefined as Result)
-      }
-    }
+    await this.#applyCommitted(ready.committedEntries)
     // 4. Reads: confirmed indexes wait for the apply to catch up.
     for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
     for (const failure of ready.readFailures) {
@@ -294,6 +288,37 @@ export class Replica<Result> {
       persistMs,
     })
     await this.#maybeSnapshot()
+  }
+
+  /**
+   * Applies committed entries in log order. A state machine with `applyBatch` gets each run of
+   * consecutive commands in one call (one transaction for an SQL store) instead of one by one.
+   */
+  async #applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const machine = this.#options.stateMachine
+    let batch: CommandEntry[] = []
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return
+      const commands = batch
+      batch = []
+      const results = await machine.applyBatch!(commands)
+      commands.forEach((entry, i) => this.#proposals.applied(entry.index, entry.term, results[i] as Result))
+    }
+    for (const entry of entries) {
+      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
+      if (entry.kind === 'command') {
+        if (machine.applyBatch !== undefined) {
+          batch.push(entry)
+          continue
+        }
+        const result = await machine.apply(entry)
+        this.#proposals.applied(entry.index, entry.term, result)
+      } else {
+        await flush()
+        this.#proposals.applied(entry.index, entry.term, undefined as Result)
+      }
+    }
+    await flush()
   }
 
   async #maybeSnapshot(): Promise<void> {

@@ -126,42 +126,58 @@ export class RegistryStore {
    * below `appliedIndex` (already applied before a restart).
    */
   async apply(index: number, command: RegistryCommand | undefined): Promise<ApplyOutcome> {
-    assert(
-      Number.isSafeInteger(index) && index > this.#appliedIndex,
-      () => `apply at index ${index} after ${this.#appliedIndex}: entries applied out of order`,
-    )
+    const [outcome] = await this.applyBatch([{ index, command }])
+    return outcome!
+  }
+
+  /**
+   * Applies consecutive entries in one transaction (one commit, one fsync for MySQL): all of
+   * them or, on a failure, none, with the applied index of the last one.
+   */
+  async applyBatch(
+    items: readonly { readonly index: number; readonly command: RegistryCommand | undefined }[],
+  ): Promise<ApplyOutcome[]> {
+    if (items.length === 0) return []
+    let previous = this.#appliedIndex
+    for (const item of items) {
+      assert(
+        Number.isSafeInteger(item.index) && item.index > previous,
+        () => `apply at index ${item.index} after ${previous}: entries applied out of order`,
+      )
+      previous = item.index
+    }
     assert(!this.#applying, 'two applies at once: the store has one applier')
     this.#applying = true
     try {
-      const outcome = await this.#db.transaction().execute(async (trx) => {
-        const ctx: ApplyContext = {
-          trx,
-          index,
-          changes: [],
-          sessionCount: this.#sessionCount,
-          sessionsMax: this.#sessionsMax,
-        }
-        const result: RegistryResult =
-          command === undefined
-            ? { t: 'invalid', message: 'entry is not a valid command' }
-            : await applyCommand(ctx, command)
-        await this.#insertChanges(ctx)
+      const done = await this.#db.transaction().execute(async (trx) => {
+        let sessionCount = this.#sessionCount
         let floor = this.#changesFloor
-        if (index % trimEveryEntries === 0 && index - this.#retention > floor) {
-          floor = index - this.#retention
-          await trx.deleteFrom('changes').where('revision', '<=', floor).execute()
+        const outcomes: ApplyOutcome[] = []
+        for (const { index, command } of items) {
+          const ctx: ApplyContext = { trx, index, changes: [], sessionCount, sessionsMax: this.#sessionsMax }
+          const result: RegistryResult =
+            command === undefined
+              ? { t: 'invalid', message: 'entry is not a valid command' }
+              : await applyCommand(ctx, command)
+          await this.#insertChanges(ctx)
+          sessionCount = ctx.sessionCount
+          if (index % trimEveryEntries === 0 && index - this.#retention > floor) {
+            floor = index - this.#retention
+            await trx.deleteFrom('changes').where('revision', '<=', floor).execute()
+          }
+          outcomes.push({ result, changes: ctx.changes })
         }
         await trx
           .updateTable('registry_state')
-          .set({ applied_index: index, session_count: ctx.sessionCount, changes_floor: floor })
+          .set({ applied_index: previous, session_count: sessionCount, changes_floor: floor })
           .where('id', '=', 1)
           .execute()
-        return { result, changes: ctx.changes, sessionCount: ctx.sessionCount, floor }
+        return { outcomes, sessionCount, floor }
       })
-      this.#appliedIndex = index
-      this.#sessionCount = outcome.sessionCount
-      this.#changesFloor = outcome.floor
-      return { result: outcome.result, changes: outcome.changes }
+      this.#appliedIndex = previous
+      this.#sessionCount = done.sessionCount
+      this.#changesFloor = done.floor
+      return done.outcomes
     } finally {
       this.#applying = false
     }

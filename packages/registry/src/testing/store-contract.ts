@@ -342,6 +342,31 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       }
     })
 
+    test('a batch of entries commits together, or not at all', async () => {
+      const faults = new FailNextQueryPlugin()
+      const fixture = await factory({ faults })
+      try {
+        const c = new CommandMaker()
+        const outcomes = await fixture.store.applyBatch([
+          { index: 1, command: c.put('a', '1') },
+          { index: 2, command: c.add('v', 'ios', '1.0.0') },
+          { index: 4, command: c.cas('a', '1', '2') },
+        ])
+        expect(outcomes.map((o) => o.result.t)).toEqual(['kv', 'version', 'kv'])
+        expect(fixture.store.appliedIndex).toBe(4)
+        expect((await fixture.store.getKv('a'))?.value).toBe('2')
+        faults.arm('registry_state')
+        await expect(fixture.store.applyBatch([{ index: 5, command: c.put('b', '1') }, { index: 6, command: c.put('c', '1') }])).rejects.toThrow(/injected/)
+        expect(fixture.store.appliedIndex).toBe(4)
+        expect(await fixture.store.getKv('b')).toBeUndefined()
+        await expect(fixture.store.applyBatch([{ index: 7, command: undefined }, { index: 7, command: undefined }])).rejects.toThrow(/out of order/)
+        const reopened = await fixture.reopen()
+        expect(reopened.appliedIndex).toBe(4)
+      } finally {
+        await fixture.teardown()
+      }
+    })
+
     test('a snapshot restores into a fresh store and replaces existing state', async () => {
       const source = await factory({})
       const target = await factory({})
