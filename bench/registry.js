@@ -26,7 +26,15 @@ export async function registryBench(print) {
   const stores = [{ name: 'sqlite', flags: () => [] }]
   const mysqlProblem = await mysqlReachable()
   if (mysqlProblem === undefined) {
-    stores.push({ name: 'mariadb', flags: (id, tag) => ['--store', 'mysql', '--mysql-url', `${mysqlServer}/raftkit_bench_${tag}_${id}`] })
+    stores.push({
+      name: 'mariadb',
+      flags: (id, tag) => [
+        '--store',
+        'mysql',
+        '--mysql-url',
+        `${mysqlServer}/raftkit_bench_${tag}_${id}`,
+      ],
+    })
   } else {
     console.log(`  (MariaDB skipped: ${mysqlProblem})`)
   }
@@ -43,11 +51,19 @@ export async function registryBench(print) {
           const response = await withRetries(() =>
             fetch(`${cluster.leaderUrl}/v1/versions`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', 'x-raftkit-client-id': `bench-${store.name}-${run.clients}-${worker}`, 'x-raftkit-seq': String(seq) },
-              body: JSON.stringify({ platform: `bench-${n % 8}`, versionNo: `${run.clients}.${Math.floor(n / 8)}.0` }),
+              headers: {
+                'content-type': 'application/json',
+                'x-raftkit-client-id': `bench-${store.name}-${run.clients}-${worker}`,
+                'x-raftkit-seq': String(seq),
+              },
+              body: JSON.stringify({
+                platform: `bench-${n % 8}`,
+                versionNo: `${run.clients}.${Math.floor(n / 8)}.0`,
+              }),
             }),
           )
-          if (response.status !== 201) throw new Error(`add answered ${response.status}: ${await response.text()}`)
+          if (response.status !== 201)
+            throw new Error(`add answered ${response.status}: ${await response.text()}`)
         })
         rows.push([store.name, `add, ${run.clients} clients`, result])
         if (process.env.BENCH_VERBOSE) console.log(store.name, run, result)
@@ -56,8 +72,13 @@ export async function registryBench(print) {
         let next = 0
         const result = await drive(run.clients, run.ops, async () => {
           const n = next++
-          const response = await withRetries(() => fetch(`${cluster.leaderUrl}/v1/platforms/bench-${n % 8}/latest?consistency=${run.consistency}`))
-          if (response.status !== 200) throw new Error(`latest answered ${response.status}: ${await response.text()}`)
+          const response = await withRetries(() =>
+            fetch(
+              `${cluster.leaderUrl}/v1/platforms/bench-${n % 8}/latest?consistency=${run.consistency}`,
+            ),
+          )
+          if (response.status !== 200)
+            throw new Error(`latest answered ${response.status}: ${await response.text()}`)
         })
         rows.push([store.name, `latest (${run.consistency}), ${run.clients} clients`, result])
         if (process.env.BENCH_VERBOSE) console.log(store.name, run, result)
@@ -67,18 +88,35 @@ export async function registryBench(print) {
     }
   }
   const width = Math.max(...rows.map(([s, w]) => `${s}  ${w}`.length))
-  console.log(`  ${'store  workload'.padEnd(width)}  ${'ops/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ops`)
+  console.log(
+    `  ${'store  workload'.padEnd(width)}  ${'ops/s'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ops`,
+  )
   for (const [store, workload, r] of rows) {
     console.log(
       `  ${`${store}  ${workload}`.padEnd(width)}  ${Math.round(r.opsPerSecond).toString().padStart(8)}  ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}  ${r.ops}`,
     )
   }
   print([
-    ['retried', `${retried} requests answered 502/503/504 (a leader change or a timeout under load) and were retried with the same client id and seq`],
-    ['machine', `load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} when done`],
-    ['cluster', '3 raftkit node processes on 127.0.0.1, default ticks (50 ms), requests to the leader'],
+    [
+      'retried',
+      `${retried} requests answered 502/503/504 (a leader change or a timeout under load) and were retried with the same client id and seq`,
+    ],
+    [
+      'machine',
+      `load average ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} when done`,
+    ],
+    [
+      'cluster',
+      '3 raftkit node processes on 127.0.0.1, default ticks (50 ms), requests to the leader',
+    ],
     ['add', 'POST /v1/versions (one log entry and one SQL transaction per replica each)'],
-    ['latest', 'GET /v1/platforms/{p}/latest; linearizable waits for a ReadIndex round, stale reads the LRU cache'],
+    [
+      'latest',
+      'GET /v1/platforms/{p}/latest; linearizable waits for a ReadIndex round, stale reads the LRU cache',
+    ],
   ])
 }
 
@@ -120,7 +158,12 @@ async function drive(clients, ops, call) {
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
-  return { ops: latencies.length, opsPerSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99) }
+  return {
+    ops: latencies.length,
+    opsPerSecond: latencies.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+  }
 }
 
 async function startCluster(store) {
@@ -128,13 +171,38 @@ async function startCluster(store) {
   const tag = `${process.pid}_${Date.now().toString(36)}`
   const ids = ['n1', 'n2', 'n3']
   const nodes = []
-  for (const id of ids) nodes.push({ id, client: `http://127.0.0.1:${await freePort()}`, peer: `127.0.0.1:${await freePort()}` })
+  for (const id of ids)
+    nodes.push({
+      id,
+      client: `http://127.0.0.1:${await freePort()}`,
+      peer: `127.0.0.1:${await freePort()}`,
+    })
   const initial = nodes.map((n) => `${n.id}=${n.peer}`).join(',')
   const urls = nodes.map((n) => `${n.id}=${n.client}`).join(',')
   const children = nodes.map((n) =>
     spawn(
       process.execPath,
-      [cli, 'node', '--id', n.id, '--data-dir', join(root, n.id), '--listen-client', n.client, '--listen-peer', n.peer, '--initial-cluster', initial, '--initial-client-urls', urls, '--log-level', 'warn', '--snapshot-every', '100000', ...store.flags(n.id, tag)],
+      [
+        cli,
+        'node',
+        '--id',
+        n.id,
+        '--data-dir',
+        join(root, n.id),
+        '--listen-client',
+        n.client,
+        '--listen-peer',
+        n.peer,
+        '--initial-cluster',
+        initial,
+        '--initial-client-urls',
+        urls,
+        '--log-level',
+        'warn',
+        '--snapshot-every',
+        '100000',
+        ...store.flags(n.id, tag),
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     ),
   )
@@ -163,16 +231,20 @@ async function startCluster(store) {
     },
     async stop() {
       await Promise.all(
-        children.map((child) => new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve()
-          child.once('exit', resolve)
-          child.kill('SIGTERM')
-        })),
+        children.map(
+          (child) =>
+            new Promise((resolve) => {
+              if (child.exitCode !== null) return resolve()
+              child.once('exit', resolve)
+              child.kill('SIGTERM')
+            }),
+        ),
       )
       await rm(root, { recursive: true, force: true })
       if (store.name === 'mariadb') {
         const connection = await createConnection({ uri: mysqlServer })
-        for (const n of nodes) await connection.query(`DROP DATABASE IF EXISTS \`raftkit_bench_${tag}_${n.id}\``)
+        for (const n of nodes)
+          await connection.query(`DROP DATABASE IF EXISTS \`raftkit_bench_${tag}_${n.id}\``)
         await connection.end()
       }
     },

@@ -20,14 +20,37 @@ afterAll(async () => {
 })
 
 /** Starts a node that joins the running cluster through `seedUrl`. */
-async function spawnJoiner(id: string, seedUrl: string): Promise<{ url: string; peerAddr: string; lines: string[] }> {
+async function spawnJoiner(
+  id: string,
+  seedUrl: string,
+): Promise<{ url: string; peerAddr: string; lines: string[] }> {
   const url = `http://127.0.0.1:${await freePort()}`
   const peerAddr = `127.0.0.1:${await freePort()}`
   const env: NodeJS.ProcessEnv = { ...process.env, RAFTKIT_REQUEST_TIMEOUT_MS: '3000' }
-  for (const name of Object.keys(env)) if (name.startsWith('RAFTKIT_') && name !== 'RAFTKIT_REQUEST_TIMEOUT_MS') delete env[name]
+  for (const name of Object.keys(env))
+    if (name.startsWith('RAFTKIT_') && name !== 'RAFTKIT_REQUEST_TIMEOUT_MS') delete env[name]
   const child = spawn(
     process.execPath,
-    [raftkitBin, 'node', '--id', id, '--data-dir', join(cluster.root, id), '--listen-client', url, '--listen-peer', peerAddr, '--join', seedUrl, '--tick-ms', '10', '--election-ticks', '10', '--log-level', 'warn'],
+    [
+      raftkitBin,
+      'node',
+      '--id',
+      id,
+      '--data-dir',
+      join(cluster.root, id),
+      '--listen-client',
+      url,
+      '--listen-peer',
+      peerAddr,
+      '--join',
+      seedUrl,
+      '--tick-ms',
+      '10',
+      '--election-ticks',
+      '10',
+      '--log-level',
+      'warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   )
   extra.push(child)
@@ -39,7 +62,11 @@ async function spawnJoiner(id: string, seedUrl: string): Promise<{ url: string; 
 
 describe('the version registry on three processes, with the SDK', () => {
   test('join, transfer, leader crash, remove, and a watch that sees every change in order', async () => {
-    const client = new RaftkitClient({ endpoints: [cluster.url('n1')], deadlineMs: 30_000, requestTimeoutMs: 3000 })
+    const client = new RaftkitClient({
+      endpoints: [cluster.url('n1')],
+      deadlineMs: 30_000,
+      requestTimeoutMs: 3000,
+    })
     const status = await client.cluster.status()
     expect(status.members.map((m) => m.id).sort()).toEqual(['n1', 'n2', 'n3'])
     // The client discovered every member from one seed URL.
@@ -52,7 +79,10 @@ describe('the version registry on three processes, with the SDK', () => {
     const watcher = new RaftkitClient({ endpoints: [cluster.url(target)] })
     const seen: Change[] = []
     const disconnects: string[] = []
-    const watch = watcher.watch({ platform: 'ios' }, { afterRevision: 0, onChange: (c) => seen.push(c), onDisconnect: (r) => disconnects.push(r) })
+    const watch = watcher.watch(
+      { platform: 'ios' },
+      { afterRevision: 0, onChange: (c) => seen.push(c), onDisconnect: (r) => disconnects.push(r) },
+    )
     await watch.ready
 
     const added: string[] = []
@@ -65,16 +95,28 @@ describe('the version registry on three processes, with the SDK', () => {
 
     // A fourth node joins through a follower's URL; it is promoted once it has caught up.
     const n4 = await spawnJoiner('n4', cluster.url(target))
-    await waitFor('n4 to become a voter', async () => {
-      const view = await client.cluster.status()
-      return view.members.some((m) => m.id === 'n4' && m.voter)
-    }, { timeoutMs: 60_000 })
+    await waitFor(
+      'n4 to become a voter',
+      async () => {
+        const view = await client.cluster.status()
+        return view.members.some((m) => m.id === 'n4' && m.voter)
+      },
+      { timeoutMs: 60_000 },
+    )
     const n4Client = new RaftkitClient({ endpoints: [n4.url] })
-    await waitFor('n4 to serve the registry', async () => (await n4Client.versions.latest('ios', { consistency: 'stale' }))?.versionNo === '1.4.0', { timeoutMs: 30_000 })
+    await waitFor(
+      'n4 to serve the registry',
+      async () =>
+        (await n4Client.versions.latest('ios', { consistency: 'stale' }))?.versionNo === '1.4.0',
+      { timeoutMs: 30_000 },
+    )
 
     // Leadership moves to a chosen member.
     expect((await client.cluster.transfer(target)).transferredTo).toBe(target)
-    await waitFor('the transfer to take effect', async () => (await client.cluster.leader()).id === target)
+    await waitFor(
+      'the transfer to take effect',
+      async () => (await client.cluster.leader()).id === target,
+    )
     for (let i = 5; i < 8; i++) await addIos(`1.${i}.0`)
 
     // The leader dies; writes go on through the SDK, which finds the new leader.
@@ -99,7 +141,9 @@ describe('the version registry on three processes, with the SDK', () => {
     expect([...revisions].sort((a, b) => a - b)).toEqual(revisions)
     expect(new Set(revisions).size).toBe(revisions.length)
     expect(seen.map((c) => (c.kind === 'version' ? c.version.id : ''))).toEqual(added)
-    expect(seen.every((c) => c.kind === 'version' && c.type === 'add' && c.version.platform === 'ios')).toBe(true)
+    expect(
+      seen.every((c) => c.kind === 'version' && c.type === 'add' && c.version.platform === 'ios'),
+    ).toBe(true)
 
     // Every live replica holds the same registry.
     expect((await client.versions.latest('ios'))?.versionNo).toBe('2.0.0')
@@ -108,7 +152,12 @@ describe('the version registry on three processes, with the SDK', () => {
     expect(all.sort()).toEqual([...added].sort())
     for (const url of [...cluster.running.map((n) => n.clientUrl), n4.url]) {
       const replica = new RaftkitClient({ endpoints: [url] })
-      await waitFor(`${url} to hold every version`, async () => (await replica.versions.list({ platform: 'ios', limit: 1000, consistency: 'stale' })).items.length === added.length)
+      await waitFor(
+        `${url} to hold every version`,
+        async () =>
+          (await replica.versions.list({ platform: 'ios', limit: 1000, consistency: 'stale' }))
+            .items.length === added.length,
+      )
       replica.close()
     }
     n4Client.close()

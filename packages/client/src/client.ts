@@ -40,10 +40,20 @@ export class RaftkitClient {
 
   readonly kv = {
     put: async (key: string, value: string, options: { ttlMs?: number } = {}): Promise<KvItem> =>
-      (await this.#core.call<KvItem>({ method: 'PUT', path: `/v1/kv/${segment(key)}`, body: { value, ...options }, write: true })).body,
+      (
+        await this.#core.call<KvItem>({
+          method: 'PUT',
+          path: `/v1/kv/${segment(key)}`,
+          body: { value, ...options },
+          write: true,
+        })
+      ).body,
 
     /** The key, or undefined when it is absent. */
-    get: async (key: string, options: { consistency?: Consistency } = {}): Promise<KvItem | undefined> => {
+    get: async (
+      key: string,
+      options: { consistency?: Consistency } = {},
+    ): Promise<KvItem | undefined> => {
       const result = await this.#core.call<KvItem>({
         method: 'GET',
         path: `/v1/kv/${segment(key)}`,
@@ -55,25 +65,56 @@ export class RaftkitClient {
 
     /** True if the key existed. */
     delete: async (key: string): Promise<boolean> => {
-      const result = await this.#core.call({ method: 'DELETE', path: `/v1/kv/${segment(key)}`, write: true, accept: [404] })
+      const result = await this.#core.call({
+        method: 'DELETE',
+        path: `/v1/kv/${segment(key)}`,
+        write: true,
+        accept: [404],
+      })
       return result.status !== 404
     },
 
     /** Sets `key` to `value` if it holds `expected` (null: only if absent). */
     cas: async (key: string, expected: string | null, value: string): Promise<CasResult> =>
-      (await this.#core.call<CasResult>({ method: 'POST', path: `/v1/kv/${segment(key)}/cas`, body: { expected, value }, write: true, accept: [409] })).body,
+      (
+        await this.#core.call<CasResult>({
+          method: 'POST',
+          path: `/v1/kv/${segment(key)}/cas`,
+          body: { expected, value },
+          write: true,
+          accept: [409],
+        })
+      ).body,
 
-    list: async (options: { prefix?: string; limit?: number; after?: string; consistency?: Consistency } = {}): Promise<KvList> =>
-      (await this.#core.call<KvList>({ method: 'GET', path: '/v1/kv', query: { ...options } })).body,
+    list: async (
+      options: { prefix?: string; limit?: number; after?: string; consistency?: Consistency } = {},
+    ): Promise<KvList> =>
+      (await this.#core.call<KvList>({ method: 'GET', path: '/v1/kv', query: { ...options } }))
+        .body,
   }
 
   readonly versions = {
     /** Adds a version; the node makes a snowflake id unless one is given. */
     add: async (version: { platform: string; versionNo: string; id?: string }): Promise<Version> =>
-      (await this.#core.call<Version>({ method: 'POST', path: '/v1/versions', body: version, write: true })).body,
+      (
+        await this.#core.call<Version>({
+          method: 'POST',
+          path: '/v1/versions',
+          body: version,
+          write: true,
+        })
+      ).body,
 
-    get: async (id: string, options: { consistency?: Consistency } = {}): Promise<Version | undefined> => {
-      const result = await this.#core.call<Version>({ method: 'GET', path: `/v1/versions/${segment(id)}`, query: { consistency: options.consistency }, accept: [404] })
+    get: async (
+      id: string,
+      options: { consistency?: Consistency } = {},
+    ): Promise<Version | undefined> => {
+      const result = await this.#core.call<Version>({
+        method: 'GET',
+        path: `/v1/versions/${segment(id)}`,
+        query: { consistency: options.consistency },
+        accept: [404],
+      })
       return result.status === 404 ? undefined : result.body
     },
 
@@ -89,7 +130,9 @@ export class RaftkitClient {
           path: `/v1/versions/${segment(id)}`,
           body: change,
           write: true,
-          ...(options.ifRevision !== undefined ? { headers: { 'if-match': `"${options.ifRevision}"` } } : {}),
+          ...(options.ifRevision !== undefined
+            ? { headers: { 'if-match': `"${options.ifRevision}"` } }
+            : {}),
         })
       ).body,
 
@@ -100,17 +143,36 @@ export class RaftkitClient {
         path: `/v1/versions/${segment(id)}`,
         write: true,
         accept: [404],
-        ...(options.ifRevision !== undefined ? { headers: { 'if-match': `"${options.ifRevision}"` } } : {}),
+        ...(options.ifRevision !== undefined
+          ? { headers: { 'if-match': `"${options.ifRevision}"` } }
+          : {}),
       })
       return result.status !== 404
     },
 
     /** One page, newest first (or `order: 'asc'`); pass `nextCursor` back for the next page. */
-    list: async (options: { platform?: string; limit?: number; cursor?: string; order?: 'asc' | 'desc'; consistency?: Consistency } = {}): Promise<VersionList> =>
-      (await this.#core.call<VersionList>({ method: 'GET', path: '/v1/versions', query: { ...options } })).body,
+    list: async (
+      options: {
+        platform?: string
+        limit?: number
+        cursor?: string
+        order?: 'asc' | 'desc'
+        consistency?: Consistency
+      } = {},
+    ): Promise<VersionList> =>
+      (
+        await this.#core.call<VersionList>({
+          method: 'GET',
+          path: '/v1/versions',
+          query: { ...options },
+        })
+      ).body,
 
     /** The highest semantic version of a platform, or undefined. */
-    latest: async (platform: string, options: { includePrerelease?: boolean; consistency?: Consistency } = {}): Promise<Version | undefined> => {
+    latest: async (
+      platform: string,
+      options: { includePrerelease?: boolean; consistency?: Consistency } = {},
+    ): Promise<Version | undefined> => {
       const result = await this.#core.call<Version>({
         method: 'GET',
         path: `/v1/platforms/${segment(platform)}/latest`,
@@ -122,25 +184,58 @@ export class RaftkitClient {
   }
 
   readonly cluster = {
-    status: async (): Promise<ClusterStatus> => (await this.#core.call<ClusterStatus>({ method: 'GET', path: '/v1/cluster' })).body,
+    status: async (): Promise<ClusterStatus> =>
+      (await this.#core.call<ClusterStatus>({ method: 'GET', path: '/v1/cluster' })).body,
 
     leader: async (): Promise<{ id: string; clientUrl: string | null }> =>
-      (await this.#core.call<{ id: string; clientUrl: string | null }>({ method: 'GET', path: '/v1/cluster/leader' })).body,
+      (
+        await this.#core.call<{ id: string; clientUrl: string | null }>({
+          method: 'GET',
+          path: '/v1/cluster/leader',
+        })
+      ).body,
 
     /** Adds a member (as a learner that is promoted to voter once caught up, unless `learner`). */
-    join: async (member: { id: string; peerAddr: string; clientUrl: string; learner?: boolean }): Promise<Record<string, unknown>> =>
-      (await this.#core.call<Record<string, unknown>>({ method: 'POST', path: '/v1/cluster/members', body: member, write: true })).body,
+    join: async (member: {
+      id: string
+      peerAddr: string
+      clientUrl: string
+      learner?: boolean
+    }): Promise<Record<string, unknown>> =>
+      (
+        await this.#core.call<Record<string, unknown>>({
+          method: 'POST',
+          path: '/v1/cluster/members',
+          body: member,
+          write: true,
+        })
+      ).body,
 
     remove: async (id: string): Promise<Record<string, unknown>> =>
-      (await this.#core.call<Record<string, unknown>>({ method: 'DELETE', path: `/v1/cluster/members/${segment(id)}`, write: true })).body,
+      (
+        await this.#core.call<Record<string, unknown>>({
+          method: 'DELETE',
+          path: `/v1/cluster/members/${segment(id)}`,
+          write: true,
+        })
+      ).body,
 
     /** Hands leadership to `to` (or to the most caught-up voter). */
     transfer: async (to?: string): Promise<{ transferredTo: string }> =>
-      (await this.#core.call<{ transferredTo: string }>({ method: 'POST', path: '/v1/cluster/leader/transfer', body: to === undefined ? {} : { to }, write: true })).body,
+      (
+        await this.#core.call<{ transferredTo: string }>({
+          method: 'POST',
+          path: '/v1/cluster/leader/transfer',
+          body: to === undefined ? {} : { to },
+          write: true,
+        })
+      ).body,
   }
 
   /** Every version (of a platform), newest first, page by page. */
-  async *allVersions(options: { platform?: string; pageSize?: number } = {}): AsyncGenerator<Version> {
+  async *allVersions(
+    options: { platform?: string; pageSize?: number } = {},
+  ): AsyncGenerator<Version> {
     let cursor: string | undefined
     do {
       const page = await this.versions.list({

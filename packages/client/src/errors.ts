@@ -5,7 +5,12 @@ export class RaftkitError extends Error {
   readonly code: string
   readonly details: Record<string, unknown>
 
-  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
     super(message)
     this.status = status
     this.code = code

@@ -67,13 +67,19 @@ export class HttpCore {
   async call<T>(options: CallOptions): Promise<CallResult<T>> {
     const lane = options.write === true ? this.#lanes.acquire() : undefined
     try {
-      return await this.#loop<T>(options, lane === undefined ? undefined : { id: lane.id, seq: lane.seq })
+      return await this.#loop<T>(
+        options,
+        lane === undefined ? undefined : { id: lane.id, seq: lane.seq },
+      )
     } finally {
       if (lane !== undefined) this.#lanes.release(lane)
     }
   }
 
-  async #loop<T>(options: CallOptions, identity: { id: string; seq: number } | undefined): Promise<CallResult<T>> {
+  async #loop<T>(
+    options: CallOptions,
+    identity: { id: string; seq: number } | undefined,
+  ): Promise<CallResult<T>> {
     if (this.#closed) throw new Error('the client is closed')
     await this.ensureDiscovered()
     const deadline = Date.now() + (this.#options.deadlineMs ?? 20_000)
@@ -122,8 +128,12 @@ export class HttpCore {
       headers['x-raftkit-client-id'] = identity.id
       headers['x-raftkit-seq'] = String(identity.seq)
     }
-    if (this.#options.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#options.apiKey}`
-    const timeoutMs = Math.max(1, Math.min(this.#options.requestTimeoutMs ?? 5000, deadline - Date.now()))
+    if (this.#options.apiKey !== undefined)
+      headers['authorization'] = `Bearer ${this.#options.apiKey}`
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.#options.requestTimeoutMs ?? 5000, deadline - Date.now()),
+    )
     return this.#fetch(target, {
       method: options.method,
       headers,
@@ -150,10 +160,16 @@ export class HttpCore {
   async discover(): Promise<void> {
     for (const url of [...this.endpoints.all]) {
       try {
-        const response = await this.#fetch(new URL('/v1/cluster', url), { signal: AbortSignal.timeout(this.#probeTimeoutMs()) })
+        const response = await this.#fetch(new URL('/v1/cluster', url), {
+          signal: AbortSignal.timeout(this.#probeTimeoutMs()),
+        })
         if (!response.ok) continue
-        const view = (await response.json()) as { leaderId: string | null; members: { id: string; clientUrl: string | null }[] }
-        for (const member of view.members) if (member.clientUrl) this.endpoints.add(member.clientUrl)
+        const view = (await response.json()) as {
+          leaderId: string | null
+          members: { id: string; clientUrl: string | null }[]
+        }
+        for (const member of view.members)
+          if (member.clientUrl) this.endpoints.add(member.clientUrl)
         const leader = view.members.find((m) => m.id === view.leaderId)
         if (leader?.clientUrl) this.endpoints.leader = leader.clientUrl
         this.#discovered = true
@@ -169,7 +185,9 @@ export class HttpCore {
   async findLeader(): Promise<void> {
     for (const url of [...this.endpoints.all]) {
       try {
-        const response = await this.#fetch(new URL('/v1/cluster/leader', url), { signal: AbortSignal.timeout(this.#probeTimeoutMs()) })
+        const response = await this.#fetch(new URL('/v1/cluster/leader', url), {
+          signal: AbortSignal.timeout(this.#probeTimeoutMs()),
+        })
         if (!response.ok) continue
         const leader = (await response.json()) as { id: string; clientUrl: string | null }
         if (leader.clientUrl) {
@@ -195,7 +213,9 @@ export class HttpCore {
 async function errorOf(response: Response): Promise<RaftkitError> {
   const text = await response.text().catch(() => '')
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } & Record<string, unknown> }
+    const body = JSON.parse(text) as {
+      error?: { code?: string; message?: string } & Record<string, unknown>
+    }
     if (body.error?.code !== undefined) {
       const { code, message, ...details } = body.error
       return new RaftkitError(response.status, code, message ?? code, details)
@@ -203,7 +223,11 @@ async function errorOf(response: Response): Promise<RaftkitError> {
   } catch {
     // not JSON
   }
-  return new RaftkitError(response.status, 'http_error', `HTTP ${response.status}: ${text.slice(0, 200)}`)
+  return new RaftkitError(
+    response.status,
+    'http_error',
+    `HTTP ${response.status}: ${text.slice(0, 200)}`,
+  )
 }
 
 function backoffMs(attempt: number): number {

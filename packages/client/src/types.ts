@@ -54,14 +54,41 @@ export type Consistency = 'linearizable' | 'stale'
 
 /** One change, as watchers receive it (revision = the log index that made it). */
 export type Change =
-  | { readonly kind: 'kv'; readonly type: 'put'; readonly revision: number; readonly key: string; readonly value: string; readonly expiresAt?: number }
-  | { readonly kind: 'kv'; readonly type: 'delete'; readonly revision: number; readonly key: string; readonly expired?: true }
+  | {
+      readonly kind: 'kv'
+      readonly type: 'put'
+      readonly revision: number
+      readonly key: string
+      readonly value: string
+      readonly expiresAt?: number
+    }
+  | {
+      readonly kind: 'kv'
+      readonly type: 'delete'
+      readonly revision: number
+      readonly key: string
+      readonly expired?: true
+    }
   | {
       readonly kind: 'version'
       readonly type: 'add' | 'update' | 'delete'
       readonly revision: number
-      readonly version: { id: string; platform: string; versionNo: string; createdAt: number; updatedAt: number; revision: number }
-      readonly previous?: { id: string; platform: string; versionNo: string; createdAt: number; updatedAt: number; revision: number }
+      readonly version: {
+        id: string
+        platform: string
+        versionNo: string
+        createdAt: number
+        updatedAt: number
+        revision: number
+      }
+      readonly previous?: {
+        id: string
+        platform: string
+        versionNo: string
+        createdAt: number
+        updatedAt: number
+        revision: number
+      }
     }
 
 export type WatchEvent =

@@ -62,14 +62,17 @@ export class Watch {
     const url = new URL('prefix' in this.#target ? '/v1/watch/kv' : '/v1/watch/versions', base)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
     if ('prefix' in this.#target) url.searchParams.set('prefix', this.#target.prefix)
-    else if (this.#target.platform !== undefined) url.searchParams.set('platform', this.#target.platform)
+    else if (this.#target.platform !== undefined)
+      url.searchParams.set('platform', this.#target.platform)
     if (this.#lastRevision !== undefined) url.searchParams.set('after', String(this.#lastRevision))
     const headers: Record<string, string> = {}
     if (this.#core.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#core.apiKey}`
     const socket = new WebSocket(url, { headers, handshakeTimeout: 5000 })
     this.#socket = socket
     socket.on('message', (data) => this.#onMessage(String(data)))
-    socket.once('close', (code, reason) => this.#onDrop(base, `closed ${code} ${reason.toString()}`))
+    socket.once('close', (code, reason) =>
+      this.#onDrop(base, `closed ${code} ${reason.toString()}`),
+    )
     socket.once('error', (error) => {
       socket.terminate()
       this.#onDrop(base, error.message)

@@ -80,7 +80,8 @@ export function validateVersionCommand(value: unknown): string | undefined {
   const command = value as Partial<Record<string, unknown>>
   const { clientId, seq, id } = command
   if (typeof clientId !== 'string' || clientId.length === 0) return 'clientId'
-  if (encoder.encode(clientId).byteLength > registryLimits.clientIdBytesMax) return 'clientId length'
+  if (encoder.encode(clientId).byteLength > registryLimits.clientIdBytesMax)
+    return 'clientId length'
   if (!isIndex(seq) || seq < 1) return 'seq must be a positive integer'
   if (typeof id !== 'string' || !versionIdPattern.test(id)) return `invalid version id`
   const op = command['op'] as VersionCommand['op'] | undefined
@@ -96,7 +97,8 @@ export function validateVersionCommand(value: unknown): string | undefined {
       if (!isTime(command['at'])) return 'at must be a time in ms'
       if (command['generated'] !== undefined && typeof command['generated'] !== 'boolean')
         return 'generated must be a boolean'
-      if (command['generated'] === true && !/^\d{1,19}$/.test(id)) return 'a generated id is a snowflake'
+      if (command['generated'] === true && !/^\d{1,19}$/.test(id))
+        return 'a generated id is a snowflake'
       return undefined
     case 'update':
       if (

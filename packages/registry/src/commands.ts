@@ -45,7 +45,8 @@ export type VersionCommand =
 export type VersionOp = VersionCommand['op']
 
 /** Why a version command changed nothing. */
-export type VersionFailure = 'not_found' | 'duplicate_id' | 'duplicate_version' | 'revision_mismatch'
+export type VersionFailure =
+  'not_found' | 'duplicate_id' | 'duplicate_version' | 'revision_mismatch'
 
 export type VersionResult =
   | { readonly op: VersionOp; readonly ok: true; readonly version: VersionRecord }

@@ -93,4 +93,9 @@ export { VersionService, type VersionServiceDependencies } from './node/version-
 export { addVersionRoutes } from './node/version-routes.js'
 export { addDocsRoutes } from './node/docs-routes.js'
 export { openApiDocument } from './node/openapi-document.js'
-export { createWatchEndpoint, parseWatchRequest, watchKvPath, watchVersionsPath } from './node/watch-endpoint.js'
+export {
+  createWatchEndpoint,
+  parseWatchRequest,
+  watchKvPath,
+  watchVersionsPath,
+} from './node/watch-endpoint.js'

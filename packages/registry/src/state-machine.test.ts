@@ -19,7 +19,10 @@ async function tempDir(): Promise<string> {
   return directory
 }
 
-async function machineAt(path: string, cache = { capacity: 100, evictionRatio: 0.1 }): Promise<RegistryStateMachine> {
+async function machineAt(
+  path: string,
+  cache = { capacity: 100, evictionRatio: 0.1 },
+): Promise<RegistryStateMachine> {
   const machine = await RegistryStateMachine.open({ store: await openSqliteStore(path), cache })
   cleanups.push(() => machine.close().catch(() => {}))
   return machine
@@ -37,7 +40,11 @@ describe('RegistryStateMachine', () => {
   test('entries replayed after a restart are skipped, not applied twice', async () => {
     const path = join(await tempDir(), 'state.sqlite')
     const c = new CommandMaker()
-    const entries = [entry(1, c.put('a', '1')), entry(2, c.cas('a', '1', '2')), entry(3, c.add('v', 'ios', '1.0.0'))]
+    const entries = [
+      entry(1, c.put('a', '1')),
+      entry(2, c.cas('a', '1', '2')),
+      entry(3, c.add('v', 'ios', '1.0.0')),
+    ]
     const first = await machineAt(path)
     for (const e of entries) await first.apply(e)
     await first.close()
@@ -45,7 +52,10 @@ describe('RegistryStateMachine', () => {
     // The Raft core hands out the same committed entries again after a restart.
     for (const e of entries) expect(await again.apply(e)).toEqual(alreadyApplied)
     expect(await again.read('a', Date.now())).toEqual({ key: 'a', value: '2', revision: 2 })
-    expect(await again.apply(entry(4, c.put('b', 'x')))).toEqual({ t: 'kv', result: { op: 'put', revision: 4 } })
+    expect(await again.apply(entry(4, c.put('b', 'x')))).toEqual({
+      t: 'kv',
+      result: { op: 'put', revision: 4 },
+    })
   })
 
   test('a snapshot older than the store is not restored over it; a newer one is', async () => {
@@ -91,7 +101,9 @@ describe('RegistryStateMachine', () => {
     await machine.apply(entry(2, c.add('2', 'ios', '1.1.0-beta')))
     expect((await machine.latestVersion('ios'))?.versionNo).toBe('1.1.0-beta')
     expect((await machine.latestVersion('ios', false))?.versionNo).toBe('1.0.0')
-    await machine.apply(entry(3, c.version({ op: 'update', id: '2', platform: 'android', at: c.at })))
+    await machine.apply(
+      entry(3, c.version({ op: 'update', id: '2', platform: 'android', at: c.at })),
+    )
     expect((await machine.latestVersion('ios'))?.versionNo).toBe('1.0.0')
     expect((await machine.latestVersion('android'))?.versionNo).toBe('1.1.0-beta')
   })
@@ -117,7 +129,12 @@ describe('RegistryStateMachine', () => {
   test('member records are mirrored in memory and survive a restart', async () => {
     const path = join(await tempDir(), 's.sqlite')
     const machine = await machineAt(path)
-    await machine.apply(entry(1, { t: 'member', member: { id: 'n4', peerAddr: 'h:4', clientUrl: 'http://h:4', promote: true } }))
+    await machine.apply(
+      entry(1, {
+        t: 'member',
+        member: { id: 'n4', peerAddr: 'h:4', clientUrl: 'http://h:4', promote: true },
+      }),
+    )
     expect(machine.member('n4')?.promote).toBe(true)
     await machine.close()
     const again = await machineAt(path)
@@ -126,8 +143,14 @@ describe('RegistryStateMachine', () => {
 
   test('a bad entry is answered as invalid the same way and advances the index', async () => {
     const machine = await machineAt(join(await tempDir(), 's.sqlite'))
-    expect(await machine.apply(entry(1, new TextEncoder().encode('not json')))).toMatchObject({ t: 'invalid' })
-    expect(await machine.apply(entry(2, new TextEncoder().encode('{"t":"version","command":{"op":"add"}}')))).toMatchObject({ t: 'invalid' })
+    expect(await machine.apply(entry(1, new TextEncoder().encode('not json')))).toMatchObject({
+      t: 'invalid',
+    })
+    expect(
+      await machine.apply(
+        entry(2, new TextEncoder().encode('{"t":"version","command":{"op":"add"}}')),
+      ),
+    ).toMatchObject({ t: 'invalid' })
     expect(machine.appliedIndex()).toBe(2)
   })
 
@@ -135,7 +158,8 @@ describe('RegistryStateMachine', () => {
     const machine = await machineAt(join(await tempDir(), 's.sqlite'))
     const c = new CommandMaker()
     let index = 0
-    for (let i = 0; i < 20; i++) await machine.apply(entry(++index, c.add(`v${i}`, i % 2 === 0 ? 'ios' : 'mac', `1.${i}.0`)))
+    for (let i = 0; i < 20; i++)
+      await machine.apply(entry(++index, c.add(`v${i}`, i % 2 === 0 ? 'ios' : 'mac', `1.${i}.0`)))
     const events: WatchEvent[] = []
     const closed: string[] = []
     machine.watches.watch({ kind: 'version', platform: 'ios' }, 4, {
@@ -143,7 +167,8 @@ describe('RegistryStateMachine', () => {
       close: (reason) => closed.push(reason),
     })
     // Writes racing with the catch-up.
-    for (let i = 20; i < 30; i++) await machine.apply(entry(++index, c.add(`v${i}`, i % 2 === 0 ? 'ios' : 'mac', `1.${i}.0`)))
+    for (let i = 20; i < 30; i++)
+      await machine.apply(entry(++index, c.add(`v${i}`, i % 2 === 0 ? 'ios' : 'mac', `1.${i}.0`)))
     await until(() => events.filter((e) => e.type === 'change').length === 13, 'changes')
     const revisions = events.flatMap((e) => (e.type === 'change' ? [e.change.revision] : []))
     expect(revisions).toEqual([5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29])
@@ -153,14 +178,19 @@ describe('RegistryStateMachine', () => {
 
   test('a watcher behind the kept history is told to re-read', async () => {
     const path = join(await tempDir(), 's.sqlite')
-    const machine = await RegistryStateMachine.open({ store: await openSqliteStore(path, { changeRetentionEntries: 10 }) })
+    const machine = await RegistryStateMachine.open({
+      store: await openSqliteStore(path, { changeRetentionEntries: 10 }),
+    })
     cleanups.push(() => machine.close())
     const c = new CommandMaker()
     await machine.apply(entry(1, c.put('p/a', '1')))
     await machine.apply(entry(1024, c.put('p/b', '1')))
     const events: WatchEvent[] = []
     const closed: string[] = []
-    machine.watches.watch({ kind: 'kv', prefix: 'p/' }, 0, { send: (e) => events.push(e), close: (r) => closed.push(r) })
+    machine.watches.watch({ kind: 'kv', prefix: 'p/' }, 0, {
+      send: (e) => events.push(e),
+      close: (r) => closed.push(r),
+    })
     await until(() => closed.length === 1, 'the watcher to be closed')
     expect(events).toEqual([{ type: 'compacted', floor: 1014, revision: 1024 }])
   })

@@ -17,8 +17,15 @@ export interface RegistryStateMachineOptions {
   /** The in-process LRU read cache (seed 001's memory DB): entries and eviction ratio. */
   readonly cache?: { readonly capacity: number; readonly evictionRatio: number }
   /** The optional Redis read cache, for `consistency=stale` reads. */
-  readonly redis?: { readonly url: string; readonly prefix: string; readonly resyncIntervalMs: number }
-  readonly logger?: { warn(fields: object, message: string): void; info(fields: object, message: string): void }
+  readonly redis?: {
+    readonly url: string
+    readonly prefix: string
+    readonly resyncIntervalMs: number
+  }
+  readonly logger?: {
+    warn(fields: object, message: string): void
+    info(fields: object, message: string): void
+  }
   /** Random integers in [0, n) for expiry sampling (injected so tests can seed it). */
   readonly random?: (n: number) => number
 }
@@ -55,7 +62,10 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
     const cache = options.cache ?? { capacity: 10_000, evictionRatio: 0.1 }
     this.#kvCache = new LruCache(cache)
     this.#versionCache = new LruCache(cache)
-    this.#latestCache = new LruCache({ capacity: Math.min(cache.capacity, 1024), evictionRatio: cache.evictionRatio })
+    this.#latestCache = new LruCache({
+      capacity: Math.min(cache.capacity, 1024),
+      evictionRatio: cache.evictionRatio,
+    })
     this.#random = options.random ?? ((n) => Math.floor(Math.random() * n))
     this.#publishedIndex = options.store.appliedIndex
     const store = options.store
@@ -112,7 +122,10 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
     const fresh = entries.filter((entry) => entry.index > this.store.appliedIndex)
     const decoded = fresh.map((entry) => decodeRegistryCommand(entry.data))
     const outcomes = await this.store.applyBatch(
-      fresh.map((entry, i) => ({ index: entry.index, command: decoded[i]!.ok ? (decoded[i] as { command: RegistryCommand }).command : undefined })),
+      fresh.map((entry, i) => ({
+        index: entry.index,
+        command: decoded[i]!.ok ? (decoded[i] as { command: RegistryCommand }).command : undefined,
+      })),
     )
     const byIndex = new Map<number, RegistryResult>()
     fresh.forEach((entry, i) => {
@@ -223,7 +236,10 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
     )
   }
 
-  async latestVersionStale(platform: string, includePrerelease = true): Promise<VersionRecord | undefined> {
+  async latestVersionStale(
+    platform: string,
+    includePrerelease = true,
+  ): Promise<VersionRecord | undefined> {
     if (this.redis !== undefined && includePrerelease) {
       const answer = await this.redis.latest(platform)
       if (answer.hit) return answer.value
@@ -240,7 +256,11 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
     return this.store.listVersions(options)
   }
 
-  async #cached<T>(cache: LruCache<string, T | null>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  async #cached<T>(
+    cache: LruCache<string, T | null>,
+    key: string,
+    load: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const hit = cache.get(key)
     if (hit !== undefined) return hit ?? undefined
     const epoch = this.#epoch
@@ -280,7 +300,12 @@ export class RegistryStateMachine implements StateMachine<RegistryResult>, NodeS
     return this.#ttl.size
   }
 
-  cacheStats(): { kv: CacheStats; versions: CacheStats; latest: CacheStats; redis: RedisCacheStats | undefined } {
+  cacheStats(): {
+    kv: CacheStats
+    versions: CacheStats
+    latest: CacheStats
+    redis: RedisCacheStats | undefined
+  } {
     return {
       kv: this.#kvCache.stats(),
       versions: this.#versionCache.stats(),

@@ -12,7 +12,10 @@ export interface ClientFlags {
 
 export const defaultEndpoints = 'http://127.0.0.1:7001,http://127.0.0.1:7002,http://127.0.0.1:7003'
 
-export function clientFrom(flags: ClientFlags, env: Record<string, string | undefined> = process.env): RaftkitClient {
+export function clientFrom(
+  flags: ClientFlags,
+  env: Record<string, string | undefined> = process.env,
+): RaftkitClient {
   const endpoints = (flags.endpoints ?? env['RAFTKIT_ENDPOINTS'] ?? defaultEndpoints)
     .split(',')
     .map((url) => url.trim())
@@ -25,7 +28,8 @@ export function clientFrom(flags: ClientFlags, env: Record<string, string | unde
     }
   }
   const timeoutMs = flags.timeout === undefined ? 10_000 : Number(flags.timeout)
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError('--timeout is a number of milliseconds')
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new UsageError('--timeout is a number of milliseconds')
   const apiKey = flags.apiKey ?? env['RAFTKIT_API_KEY']
   return new RaftkitClient({
     endpoints,
@@ -51,7 +55,10 @@ export async function runClientCommand(
     return result.status ?? exitCodes.ok
   } catch (error) {
     if (error instanceof RaftkitError) {
-      if (flags.json === true) io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }, null, 2)}\n`)
+      if (flags.json === true)
+        io.stdout.write(
+          `${JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }, null, 2)}\n`,
+        )
       io.stderr.write(`error: ${error.status} ${error.code}: ${error.message}\n`)
       return exitCodes.failed
     }

@@ -33,7 +33,10 @@ export class LruCache<K, V> {
   #evictions = 0
 
   constructor(options: LruCacheOptions) {
-    assert(Number.isSafeInteger(options.capacity) && options.capacity >= 0, `cache capacity ${options.capacity}`)
+    assert(
+      Number.isSafeInteger(options.capacity) && options.capacity >= 0,
+      `cache capacity ${options.capacity}`,
+    )
     assert(
       options.evictionRatio >= 0 && options.evictionRatio <= 1,
       `eviction ratio ${options.evictionRatio} is outside 0..1`,

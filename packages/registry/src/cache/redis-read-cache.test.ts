@@ -26,7 +26,9 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
-async function setup(resyncIntervalMs = 60_000): Promise<{ machine: RegistryStateMachine; redis: Redis; prefix: string }> {
+async function setup(
+  resyncIntervalMs = 60_000,
+): Promise<{ machine: RegistryStateMachine; redis: Redis; prefix: string }> {
   const directory = await mkdtemp(join(tmpdir(), 'raftkit-redis-'))
   const prefix = `raftkit-test:${randomBytes(4).toString('hex')}:`
   const redis = new Redis(testRedisUrl)
@@ -56,9 +58,15 @@ describe.skipIf(unavailable !== undefined)('Redis read cache (real Redis)', () =
     await machine.apply(entry(5, c.put('gone', 'x')))
     await machine.apply(entry(6, c.del('gone')))
     await machine.redis!.idle()
-    expect(JSON.parse((await redis.get(`${prefix}kv:a`))!)).toEqual({ key: 'a', value: '2', revision: 2 })
+    expect(JSON.parse((await redis.get(`${prefix}kv:a`))!)).toEqual({
+      key: 'a',
+      value: '2',
+      revision: 2,
+    })
     expect(await redis.get(`${prefix}kv:gone`)).toBeNull()
-    expect(JSON.parse((await redis.get(`${prefix}latest:ios`))!)).toMatchObject({ versionNo: '1.1.0' })
+    expect(JSON.parse((await redis.get(`${prefix}latest:ios`))!)).toMatchObject({
+      versionNo: '1.1.0',
+    })
     expect(await redis.hget(`${prefix}meta:state`, 'appliedIndex')).toBe('6')
     const before = machine.cacheStats().redis!.hits
     expect(await machine.readStale('a', Date.now())).toEqual({ key: 'a', value: '2', revision: 2 })
@@ -80,8 +88,14 @@ describe.skipIf(unavailable !== undefined)('Redis read cache (real Redis)', () =
     // Someone wipes a key and plants a stray one behind the node's back.
     await redis.del(`${prefix}kv:keep`)
     await redis.set(`${prefix}kv:stray`, JSON.stringify({ key: 'stray', value: 'x', revision: 1 }))
-    await until(async () => (await redis.get(`${prefix}kv:keep`)) !== null, 'the re-sync to restore the key')
-    await until(async () => (await redis.get(`${prefix}kv:stray`)) === null, 'the re-sync to remove the stray key')
+    await until(
+      async () => (await redis.get(`${prefix}kv:keep`)) !== null,
+      'the re-sync to restore the key',
+    )
+    await until(
+      async () => (await redis.get(`${prefix}kv:stray`)) === null,
+      'the re-sync to remove the stray key',
+    )
     expect(machine.cacheStats().redis!.resyncs).toBeGreaterThanOrEqual(2)
   })
 

@@ -21,11 +21,15 @@ export interface RedisReadCacheOptions {
   /** Full re-sync from the store every this many ms (seed 001's periodic DB → cache sync). */
   readonly resyncIntervalMs: number
   readonly source: RedisCacheSource
-  readonly logger?: { warn(fields: object, message: string): void; info(fields: object, message: string): void }
+  readonly logger?: {
+    warn(fields: object, message: string): void
+    info(fields: object, message: string): void
+  }
 }
 
 /** A cached answer: `hit` with the value (or undefined: known absent), or `miss`: ask the store. */
-export type CacheAnswer<T> = { readonly hit: true; readonly value: T | undefined } | { readonly hit: false }
+export type CacheAnswer<T> =
+  { readonly hit: true; readonly value: T | undefined } | { readonly hit: false }
 
 export interface RedisCacheStats {
   readonly hits: number
@@ -105,7 +109,12 @@ export class RedisReadCache {
       for (const change of changes) {
         if (change.kind === 'kv') {
           if (change.type === 'put') {
-            this.#setKv(pipeline, { key: change.key, value: change.value, revision: change.revision, ...(change.expiresAt !== undefined ? { expiresAt: change.expiresAt } : {}) })
+            this.#setKv(pipeline, {
+              key: change.key,
+              value: change.value,
+              revision: change.revision,
+              ...(change.expiresAt !== undefined ? { expiresAt: change.expiresAt } : {}),
+            })
           } else pipeline.del(this.#key('kv', change.key))
           continue
         }
@@ -156,7 +165,8 @@ export class RedisReadCache {
       write()
       if (++inBatch >= writeBatchKeys) await flush()
     }
-    for (const row of state.kv) await add(this.#key('kv', row.key), () => this.#setKv(pipeline, row))
+    for (const row of state.kv)
+      await add(this.#key('kv', row.key), () => this.#setKv(pipeline, row))
     for (const version of state.versions) {
       const key = this.#key('version', version.id)
       await add(key, () => pipeline.set(key, JSON.stringify(version)))
@@ -170,12 +180,24 @@ export class RedisReadCache {
     const meta = this.#key('meta', 'state')
     let cursor = '0'
     do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${escapeGlob(this.#options.prefix)}*`, 'COUNT', scanCount)
+      const [next, keys] = await this.#redis.scan(
+        cursor,
+        'MATCH',
+        `${escapeGlob(this.#options.prefix)}*`,
+        'COUNT',
+        scanCount,
+      )
       cursor = next
       const stale = keys.filter((key) => !wanted.has(key) && key !== meta)
       if (stale.length > 0) await this.#redis.del(...stale)
     } while (cursor !== '0')
-    await this.#redis.hset(meta, 'appliedIndex', String(state.appliedIndex), 'syncedAt', new Date().toISOString())
+    await this.#redis.hset(
+      meta,
+      'appliedIndex',
+      String(state.appliedIndex),
+      'syncedAt',
+      new Date().toISOString(),
+    )
     this.#appliedIndex = Math.max(this.#appliedIndex, state.appliedIndex)
   }
 
@@ -199,7 +221,10 @@ export class RedisReadCache {
       .catch((error: Error) => {
         this.#errors++
         this.#synced = false
-        this.#options.logger?.warn({ err: error.message }, 'redis cache: write failed; re-sync follows')
+        this.#options.logger?.warn(
+          { err: error.message },
+          'redis cache: write failed; re-sync follows',
+        )
       })
       .finally(() => {
         this.#pending--

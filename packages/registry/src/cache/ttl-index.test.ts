@@ -34,14 +34,18 @@ describe('TtlIndex', () => {
 
   test('sampling finds due keys among many and keeps sampling while a quarter are due', () => {
     const index = new TtlIndex()
-    for (let i = 0; i < 1000; i++) index.set({ key: `k${i}`, expiresAt: i < 500 ? 0 : 1e12, revision: i })
+    for (let i = 0; i < 1000; i++)
+      index.set({ key: `k${i}`, expiresAt: i < 500 ? 0 : 1e12, revision: i })
     const due = index.sampleDue(1, { sampleSize: 20, rounds: 4, random: seeded(7) })
     // About half of each sample is due, so all four rounds run: up to 80 samples, ~40 due.
     expect(due.length).toBeGreaterThan(20)
     expect(due.every((entry) => entry.expiresAt === 0)).toBe(true)
     const fewDue = new TtlIndex()
-    for (let i = 0; i < 1000; i++) fewDue.set({ key: `k${i}`, expiresAt: i === 0 ? 0 : 1e12, revision: i })
+    for (let i = 0; i < 1000; i++)
+      fewDue.set({ key: `k${i}`, expiresAt: i === 0 ? 0 : 1e12, revision: i })
     // Far under a quarter due: one round and stop.
-    expect(fewDue.sampleDue(1, { sampleSize: 20, rounds: 4, random: seeded(3) }).length).toBeLessThanOrEqual(1)
+    expect(
+      fewDue.sampleDue(1, { sampleSize: 20, rounds: 4, random: seeded(3) }).length,
+    ).toBeLessThanOrEqual(1)
   })
 })

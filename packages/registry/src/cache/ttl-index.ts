@@ -56,7 +56,10 @@ export class TtlIndex {
    * Redis's active expiry cycle: up to `rounds` rounds of `sampleSize` random keys; a round that
    * finds fewer than a quarter due ends the cycle. Returns the due entries (distinct keys).
    */
-  sampleDue(now: number, options: { sampleSize: number; rounds: number; random: (n: number) => number }): TtlEntry[] {
+  sampleDue(
+    now: number,
+    options: { sampleSize: number; rounds: number; random: (n: number) => number },
+  ): TtlEntry[] {
     const due = new Map<string, TtlEntry>()
     if (this.#entries.length === 0) return []
     // With few keys, looking at all of them is cheaper than sampling and misses nothing.

@@ -35,11 +35,14 @@ const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api'
 export function addDocsRoutes(app: Hono): void {
   app.get('/openapi.json', (c) => c.json(openApiDocument))
   app.get('/docs', (c) => c.html(page))
-  app.get('/docs/init.js', (c) => c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
+  app.get('/docs/init.js', (c) =>
+    c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  )
   app.get('/docs/assets/:name', async (c) => {
     const name = c.req.param('name')
     const type = assets[name]
-    if (type === undefined) return c.json({ error: { code: 'not_found', message: `no asset ${name}` } }, 404)
+    if (type === undefined)
+      return c.json({ error: { code: 'not_found', message: `no asset ${name}` } }, 404)
     const bytes = await readFile(join(assetsDirectory, name))
     return c.body(bytes, 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' })
   })

@@ -36,7 +36,9 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
   }
   const result = schema.safeParse(json)
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+    const issues = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`,
+    )
     throw new ApiError('bad_request', `invalid body: ${issues.join('; ')}`, { issues })
   }
   return result.data
@@ -48,7 +50,10 @@ export function ifMatchOf(c: Context): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header)
   if (match === null) {
-    throw new ApiError('bad_request', 'If-Match must be a revision as returned in ETag, such as "42"')
+    throw new ApiError(
+      'bad_request',
+      'If-Match must be a revision as returned in ETag, such as "42"',
+    )
   }
   return Number(match[1])
 }
@@ -61,7 +66,13 @@ export function consistencyOf(c: Context): 'linearizable' | 'stale' {
   return value
 }
 
-export function intQuery(c: Context, name: string, fallback: number, min: number, max: number): number {
+export function intQuery(
+  c: Context,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = c.req.query(name)
   if (raw === undefined) return fallback
   const value = Number(raw)

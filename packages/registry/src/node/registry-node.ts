@@ -24,7 +24,10 @@ export function storeConfigOf(config: NodeConfig): StoreConfig {
  * routes, watches over WebSocket, signed API keys with scopes, the OpenAPI document and its
  * page, and the cache metrics. Pass it to `startNode`.
  */
-export function registryNodeExtensions(config: NodeConfig, options: { logger?: Logger } = {}): NodeExtensions & {
+export function registryNodeExtensions(
+  config: NodeConfig,
+  options: { logger?: Logger } = {},
+): NodeExtensions & {
   /** The state machine, once the node has created it. */
   readonly machine: () => RegistryStateMachine | undefined
 } {
@@ -87,7 +90,10 @@ export function registryNodeExtensions(config: NodeConfig, options: { logger?: L
       const service = new VersionService({
         replica: node.replica,
         state: machine!,
-        ids: new SnowflakeGenerator({ workerId: workerIdFromMemberId(config.id), now: () => Date.now() }),
+        ids: new SnowflakeGenerator({
+          workerId: workerIdFromMemberId(config.id),
+          now: () => Date.now(),
+        }),
         requestTimeoutMs: config.requestTimeoutMs,
         now: () => Date.now(),
         clientUrlOf: node.clientUrlOf,
@@ -105,26 +111,61 @@ export function registryNodeExtensions(config: NodeConfig, options: { logger?: L
   }
 }
 
-function registerCacheMetrics(metrics: NodeMetrics, machine: () => RegistryStateMachine | undefined): void {
-  const stats = (): ReturnType<RegistryStateMachine['cacheStats']> | undefined => machine()?.cacheStats()
-  const ratio = (hits: number, misses: number): number => (hits + misses === 0 ? 0 : hits / (hits + misses))
+function registerCacheMetrics(
+  metrics: NodeMetrics,
+  machine: () => RegistryStateMachine | undefined,
+): void {
+  const stats = (): ReturnType<RegistryStateMachine['cacheStats']> | undefined =>
+    machine()?.cacheStats()
+  const ratio = (hits: number, misses: number): number =>
+    hits + misses === 0 ? 0 : hits / (hits + misses)
   for (const name of ['kv', 'versions', 'latest'] as const) {
-    metrics.gauge(`raftkit_cache_${name}_hits`, `LRU read cache hits (${name})`, () => stats()?.[name].hits ?? 0)
-    metrics.gauge(`raftkit_cache_${name}_misses`, `LRU read cache misses (${name})`, () => stats()?.[name].misses ?? 0)
+    metrics.gauge(
+      `raftkit_cache_${name}_hits`,
+      `LRU read cache hits (${name})`,
+      () => stats()?.[name].hits ?? 0,
+    )
+    metrics.gauge(
+      `raftkit_cache_${name}_misses`,
+      `LRU read cache misses (${name})`,
+      () => stats()?.[name].misses ?? 0,
+    )
     metrics.gauge(`raftkit_cache_${name}_hit_ratio`, `LRU read cache hit ratio (${name})`, () => {
       const s = stats()?.[name]
       return s === undefined ? 0 : ratio(s.hits, s.misses)
     })
-    metrics.gauge(`raftkit_cache_${name}_entries`, `LRU read cache entries (${name})`, () => stats()?.[name].size ?? 0)
+    metrics.gauge(
+      `raftkit_cache_${name}_entries`,
+      `LRU read cache entries (${name})`,
+      () => stats()?.[name].size ?? 0,
+    )
   }
-  metrics.gauge('raftkit_redis_cache_hits', 'Redis read cache hits', () => stats()?.redis?.hits ?? 0)
-  metrics.gauge('raftkit_redis_cache_misses', 'Redis read cache misses', () => stats()?.redis?.misses ?? 0)
+  metrics.gauge(
+    'raftkit_redis_cache_hits',
+    'Redis read cache hits',
+    () => stats()?.redis?.hits ?? 0,
+  )
+  metrics.gauge(
+    'raftkit_redis_cache_misses',
+    'Redis read cache misses',
+    () => stats()?.redis?.misses ?? 0,
+  )
   metrics.gauge('raftkit_redis_cache_hit_ratio', 'Redis read cache hit ratio', () => {
     const s = stats()?.redis
     return s === undefined ? 0 : ratio(s.hits, s.misses)
   })
-  metrics.gauge('raftkit_redis_cache_synced', '1 while the Redis mirror is complete', () => (stats()?.redis?.synced === true ? 1 : 0))
-  metrics.gauge('raftkit_redis_cache_resyncs', 'Full Redis re-syncs done', () => stats()?.redis?.resyncs ?? 0)
+  metrics.gauge('raftkit_redis_cache_synced', '1 while the Redis mirror is complete', () =>
+    stats()?.redis?.synced === true ? 1 : 0,
+  )
+  metrics.gauge(
+    'raftkit_redis_cache_resyncs',
+    'Full Redis re-syncs done',
+    () => stats()?.redis?.resyncs ?? 0,
+  )
   metrics.gauge('raftkit_watchers', 'Open watch subscriptions', () => machine()?.watches.size ?? 0)
-  metrics.gauge('raftkit_store_applied_index', 'Applied index the SQL store holds', () => machine()?.store.appliedIndex ?? 0)
+  metrics.gauge(
+    'raftkit_store_applied_index',
+    'Applied index the SQL store holds',
+    () => machine()?.store.appliedIndex ?? 0,
+  )
 }

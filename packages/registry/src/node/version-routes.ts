@@ -21,20 +21,26 @@ import type { VersionService } from './version-service.js'
 
 const listLimitMax = 1000
 
-const versionNo = z
+const versionNo = z.string().refine((value) => parseVersionNo(value) !== undefined, {
+  message: 'not a semantic version (major.minor.patch[-prerelease][+build], e.g. 1.4.0-rc.1)',
+})
+const platform = z
   .string()
-  .refine((value) => parseVersionNo(value) !== undefined, {
-    message: 'not a semantic version (major.minor.patch[-prerelease][+build], e.g. 1.4.0-rc.1)',
-  })
-const platform = z.string().regex(platformPattern, 'platforms are 1-64 letters, digits, ., _, + or -')
+  .regex(platformPattern, 'platforms are 1-64 letters, digits, ., _, + or -')
 const versionId = z
   .union([z.string(), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
   .transform((value) => String(value))
-  .refine((value) => versionIdPattern.test(value), { message: 'ids are 1-64 letters, digits, ., _ or -' })
+  .refine((value) => versionIdPattern.test(value), {
+    message: 'ids are 1-64 letters, digits, ., _ or -',
+  })
 
 const addBody = z.object({ id: versionId.optional(), versionNo, platform }).strict()
 const updateBody = z
-  .object({ id: versionId.optional(), versionNo: versionNo.optional(), platform: platform.optional() })
+  .object({
+    id: versionId.optional(),
+    versionNo: versionNo.optional(),
+    platform: platform.optional(),
+  })
   .strict()
   .refine((body) => body.versionNo !== undefined || body.platform !== undefined, {
     message: 'give versionNo, platform or both',
@@ -57,12 +63,17 @@ export function addVersionRoutes(app: Hono, service: VersionService): void {
   app.get('/v1/versions', async (c) => {
     const platformName = optionalPlatform(c.req.query('platform'))
     const cursorText = c.req.query('cursor')
-    const after = cursorText === undefined || cursorText === '' ? undefined : decodeCursor(cursorText)
+    const after =
+      cursorText === undefined || cursorText === '' ? undefined : decodeCursor(cursorText)
     if (cursorText !== undefined && cursorText !== '' && after === undefined) {
-      throw new ApiError('bad_request', 'cursor is not one this API returned (pass nextCursor back as is)')
+      throw new ApiError(
+        'bad_request',
+        'cursor is not one this API returned (pass nextCursor back as is)',
+      )
     }
     const order = c.req.query('order') ?? 'desc'
-    if (order !== 'asc' && order !== 'desc') throw new ApiError('bad_request', 'order must be asc or desc')
+    if (order !== 'asc' && order !== 'desc')
+      throw new ApiError('bad_request', 'order must be asc or desc')
     const page = await service.list(
       { platform: platformName, limit: intQuery(c, 'limit', 100, 1, listLimitMax), after, order },
       consistencyOf(c),
@@ -95,11 +106,17 @@ export function addVersionRoutes(app: Hono, service: VersionService): void {
     return c.body(null, 204)
   })
 
-  app.get('/v1/platforms', async (c) => c.json({ items: await service.platforms(consistencyOf(c)) }))
+  app.get('/v1/platforms', async (c) =>
+    c.json({ items: await service.platforms(consistencyOf(c)) }),
+  )
 
   app.get('/v1/platforms/:platform/latest', async (c) => {
     const name = optionalPlatform(c.req.param('platform'))!
-    const version = await service.latest(name, booleanQuery(c, 'includePrerelease', true), consistencyOf(c))
+    const version = await service.latest(
+      name,
+      booleanQuery(c, 'includePrerelease', true),
+      consistencyOf(c),
+    )
     if (version === undefined) return problem(c, 'not_found', `platform ${name} has no versions`)
     return respondWith(c, version)
   })
@@ -107,7 +124,8 @@ export function addVersionRoutes(app: Hono, service: VersionService): void {
 
 function idParam(c: Context): string {
   const id = c.req.param('id') ?? ''
-  if (!versionIdPattern.test(id)) throw new ApiError('bad_request', 'ids are 1-64 letters, digits, ., _ or -')
+  if (!versionIdPattern.test(id))
+    throw new ApiError('bad_request', 'ids are 1-64 letters, digits, ., _ or -')
   return id
 }
 

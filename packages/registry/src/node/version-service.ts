@@ -75,7 +75,11 @@ export class VersionService {
     return this.#expectOk(await this.#propose(command))
   }
 
-  async delete(id: string, ifRevision: number | undefined, identity: RequestIdentity | undefined): Promise<VersionRecord> {
+  async delete(
+    id: string,
+    ifRevision: number | undefined,
+    identity: RequestIdentity | undefined,
+  ): Promise<VersionRecord> {
     const command: VersionCommand = {
       op: 'delete',
       ...this.#identity(identity),
@@ -91,14 +95,24 @@ export class VersionService {
     return this.#deps.state.getVersion(id)
   }
 
-  async latest(platform: string, includePrerelease: boolean, consistency: Consistency): Promise<VersionRecord | undefined> {
-    if (consistency === 'stale') return this.#deps.state.latestVersionStale(platform, includePrerelease)
+  async latest(
+    platform: string,
+    includePrerelease: boolean,
+    consistency: Consistency,
+  ): Promise<VersionRecord | undefined> {
+    if (consistency === 'stale')
+      return this.#deps.state.latestVersionStale(platform, includePrerelease)
     await this.#barrier()
     return this.#deps.state.latestVersion(platform, includePrerelease)
   }
 
   async list(
-    options: { platform?: string | undefined; limit: number; after?: VersionCursor | undefined; order: 'asc' | 'desc' },
+    options: {
+      platform?: string | undefined
+      limit: number
+      after?: VersionCursor | undefined
+      order: 'asc' | 'desc'
+    },
     consistency: Consistency,
   ): Promise<VersionPage> {
     if (consistency === 'linearizable') await this.#barrier()

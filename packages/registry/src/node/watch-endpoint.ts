@@ -24,19 +24,22 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
   )
 }
 
-type Parsed = { ok: true; filter: WatchFilter; after: number | undefined } | { ok: false; message: string }
+type Parsed =
+  { ok: true; filter: WatchFilter; after: number | undefined } | { ok: false; message: string }
 
 /** Reads the filter and the resume point from a watch URL. */
 export function parseWatchRequest(url: URL): Parsed {
   const afterText = url.searchParams.get('after')
   let after: number | undefined
   if (afterText !== null) {
-    if (!/^\d{1,15}$/.test(afterText)) return { ok: false, message: 'after must be a revision (an integer from 0)' }
+    if (!/^\d{1,15}$/.test(afterText))
+      return { ok: false, message: 'after must be a revision (an integer from 0)' }
     after = Number(afterText)
   }
   if (url.pathname === watchKvPath) {
     const prefix = url.searchParams.get('prefix') ?? ''
-    if (Buffer.byteLength(prefix) > 1024) return { ok: false, message: 'prefix is longer than 1024 bytes' }
+    if (Buffer.byteLength(prefix) > 1024)
+      return { ok: false, message: 'prefix is longer than 1024 bytes' }
     return { ok: true, filter: { kind: 'kv', prefix }, after }
   }
   const platform = url.searchParams.get('platform') ?? undefined
@@ -52,7 +55,10 @@ export function parseWatchRequest(url: URL): Parsed {
  * `after` the watch starts at the node's current revision. Returns the node's upgrade hook
  * (true when it took the request) and a function that closes every watch.
  */
-export function createWatchEndpoint(hub: WatchHub, options: { logger?: { debug(fields: object, message: string): void } } = {}): {
+export function createWatchEndpoint(
+  hub: WatchHub,
+  options: { logger?: { debug(fields: object, message: string): void } } = {},
+): {
   upgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
   close: () => void
 } {

@@ -2,7 +2,9 @@ import type { MiddlewareHandler } from 'hono'
 import { scopeAllows, type ApiKeyVerifier, type ApiScope } from './api-keys.js'
 
 /** The API key of a request: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
-export function apiKeyOf(headers: { get(name: string): string | null | undefined }): string | undefined {
+export function apiKeyOf(headers: {
+  get(name: string): string | null | undefined
+}): string | undefined {
   const authorization = headers.get('authorization')
   if (authorization !== null && authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -34,12 +36,20 @@ export function requireScope(options: RequireScopeOptions): MiddlewareHandler {
       return c.json({ error: { code, message } }, status)
     }
     if (key === undefined) {
-      return refuse(401, 'unauthorized', `this call needs an API key with scope ${options.scope} (Authorization: Bearer <key>)`)
+      return refuse(
+        401,
+        'unauthorized',
+        `this call needs an API key with scope ${options.scope} (Authorization: Bearer <key>)`,
+      )
     }
     const verdict = options.verifier.verify(key, options.now?.() ?? new Date())
     if (!verdict.ok) return refuse(401, 'unauthorized', verdict.reason)
     if (!scopeAllows(verdict.scope, options.scope)) {
-      return refuse(403, 'forbidden', `API key ${verdict.keyId} has scope ${verdict.scope}; this call needs ${options.scope}`)
+      return refuse(
+        403,
+        'forbidden',
+        `API key ${verdict.keyId} has scope ${verdict.scope}; this call needs ${options.scope}`,
+      )
     }
     c.set('apiKeyId' as never, verdict.keyId as never)
     return next()

@@ -13,16 +13,35 @@ describe('signed API keys', () => {
     const expiresAt = new Date('2026-02-01T00:00:00Z')
     const key = issueApiKey({ secret, keyId: 'ci-bot', scope: 'write', expiresAt })
     expect(key).toMatch(/^rk1\.ci-bot\.write\.\d+\.[A-Za-z0-9_-]{43}$/)
-    expect(verifier.verify(key, now)).toEqual({ ok: true, keyId: 'ci-bot', scope: 'write', expiresAt })
+    expect(verifier.verify(key, now)).toEqual({
+      ok: true,
+      keyId: 'ci-bot',
+      scope: 'write',
+      expiresAt,
+    })
   })
 
   test('an altered, expired, revoked or foreign key is refused', () => {
     const key = issueApiKey({ secret, keyId: 'ci', scope: 'read' })
-    expect(verifier.verify(key.replace('.read.', '.admin.'), now)).toMatchObject({ ok: false, reason: /signature/ })
-    const expired = issueApiKey({ secret, keyId: 'ci', scope: 'admin', expiresAt: new Date('2025-12-31T00:00:00Z') })
+    expect(verifier.verify(key.replace('.read.', '.admin.'), now)).toMatchObject({
+      ok: false,
+      reason: /signature/,
+    })
+    const expired = issueApiKey({
+      secret,
+      keyId: 'ci',
+      scope: 'admin',
+      expiresAt: new Date('2025-12-31T00:00:00Z'),
+    })
     expect(verifier.verify(expired, now)).toMatchObject({ ok: false, reason: /expired/ })
-    expect(verifier.verify(issueApiKey({ secret, keyId: 'old', scope: 'admin' }), now)).toMatchObject({ ok: false, reason: /revoked/ })
-    const foreign = issueApiKey({ secret: 'another-secret-that-is-long-enough-too', keyId: 'ci', scope: 'admin' })
+    expect(
+      verifier.verify(issueApiKey({ secret, keyId: 'old', scope: 'admin' }), now),
+    ).toMatchObject({ ok: false, reason: /revoked/ })
+    const foreign = issueApiKey({
+      secret: 'another-secret-that-is-long-enough-too',
+      keyId: 'ci',
+      scope: 'admin',
+    })
     expect(verifier.verify(foreign, now)).toMatchObject({ ok: false, reason: /signature/ })
     expect(verifier.verify('rk1.x', now)).toMatchObject({ ok: false, reason: /malformed/ })
     expect(verifier.verify('', now)).toMatchObject({ ok: false })
@@ -32,7 +51,10 @@ describe('signed API keys', () => {
     const plain = new ApiKeyVerifier({ staticKeys: ['a-plain-key-from-config'] })
     expect(plain.verify('a-plain-key-from-config', now)).toMatchObject({ ok: true, scope: 'admin' })
     expect(plain.verify('a-plain-key-from-confiG', now)).toMatchObject({ ok: false })
-    expect(plain.verify(issueApiKey({ secret, keyId: 'x', scope: 'admin' }), now)).toMatchObject({ ok: false, reason: /not enabled/ })
+    expect(plain.verify(issueApiKey({ secret, keyId: 'x', scope: 'admin' }), now)).toMatchObject({
+      ok: false,
+      reason: /not enabled/,
+    })
     expect(scopeAllows('admin', 'write')).toBe(true)
     expect(scopeAllows('write', 'admin')).toBe(false)
     expect(scopeAllows('read', 'read')).toBe(true)
@@ -60,15 +82,23 @@ describe('requireScope middleware', () => {
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toContain('Bearer')
     expect(await none.json()).toMatchObject({ error: { code: 'unauthorized' } })
-    const bad = await app.request('/write', { method: 'POST', headers: { authorization: 'Bearer nope' } })
+    const bad = await app.request('/write', {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+    })
     expect(bad.status).toBe(401)
     const read = issueApiKey({ secret, keyId: 'reader', scope: 'read' })
-    const narrow = await app.request('/write', { method: 'POST', headers: { authorization: `Bearer ${read}` } })
+    const narrow = await app.request('/write', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${read}` },
+    })
     expect(narrow.status).toBe(403)
     expect(await narrow.json()).toMatchObject({ error: { code: 'forbidden' } })
     expect(writes).toBe(0)
     const write = issueApiKey({ secret, keyId: 'writer', scope: 'write' })
-    expect((await app.request('/write', { method: 'POST', headers: { 'x-api-key': write } })).status).toBe(200)
+    expect(
+      (await app.request('/write', { method: 'POST', headers: { 'x-api-key': write } })).status,
+    ).toBe(200)
     expect(writes).toBe(1)
   })
 

@@ -49,14 +49,20 @@ export function issueApiKey(options: IssueApiKeyOptions): string {
   if (!keyIdPattern.test(options.keyId)) {
     throw new Error('key ids are 1-32 letters, digits, _ or -')
   }
-  const expires = options.expiresAt === undefined ? 0 : Math.floor(options.expiresAt.getTime() / 1000)
+  const expires =
+    options.expiresAt === undefined ? 0 : Math.floor(options.expiresAt.getTime() / 1000)
   if (!Number.isSafeInteger(expires) || expires < 0) throw new Error('invalid expiry')
   const body = `${formatTag}.${options.keyId}.${options.scope}.${expires}`
   return `${body}.${sign(options.secret, body)}`
 }
 
 export type ApiKeyVerdict =
-  | { readonly ok: true; readonly keyId: string; readonly scope: ApiScope; readonly expiresAt: Date | undefined }
+  | {
+      readonly ok: true
+      readonly keyId: string
+      readonly scope: ApiScope
+      readonly expiresAt: Date | undefined
+    }
   | { readonly ok: false; readonly reason: string }
 
 export interface ApiKeyVerifierOptions {
@@ -101,7 +107,8 @@ export class ApiKeyVerifier {
   }
 
   #verifySigned(key: string, now: Date): ApiKeyVerdict {
-    if (this.#secret === undefined) return { ok: false, reason: 'signed API keys are not enabled on this cluster' }
+    if (this.#secret === undefined)
+      return { ok: false, reason: 'signed API keys are not enabled on this cluster' }
     const parts = key.split('.')
     if (parts.length !== 5) return { ok: false, reason: 'malformed API key' }
     const [, keyId, scope, expires, signature] = parts as [string, string, string, string, string]
@@ -117,10 +124,18 @@ export class ApiKeyVerifier {
     }
     const expiresSeconds = Number(expires)
     if (expiresSeconds !== 0 && expiresSeconds * 1000 <= now.getTime()) {
-      return { ok: false, reason: `API key ${keyId} expired at ${new Date(expiresSeconds * 1000).toISOString()}` }
+      return {
+        ok: false,
+        reason: `API key ${keyId} expired at ${new Date(expiresSeconds * 1000).toISOString()}`,
+      }
     }
     if (this.#revoked.has(keyId)) return { ok: false, reason: `API key ${keyId} is revoked` }
-    return { ok: true, keyId, scope, expiresAt: expiresSeconds === 0 ? undefined : new Date(expiresSeconds * 1000) }
+    return {
+      ok: true,
+      keyId,
+      scope,
+      expiresAt: expiresSeconds === 0 ? undefined : new Date(expiresSeconds * 1000),
+    }
   }
 }
 

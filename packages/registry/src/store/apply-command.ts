@@ -21,29 +21,46 @@ export interface ApplyContext {
 }
 
 /** Applies one command inside the entry's transaction and returns its result. */
-export async function applyCommand(ctx: ApplyContext, command: RegistryCommand): Promise<RegistryResult> {
+export async function applyCommand(
+  ctx: ApplyContext,
+  command: RegistryCommand,
+): Promise<RegistryResult> {
   switch (command.t) {
     case 'kv': {
       const { clientId, seq } = command.command
-      return withSession(ctx, clientId, seq, async () => ({
-        t: 'kv',
-        result: await applyKv(ctx, command.command, command.expiresAt, command.at),
-      }), (latest) => ({
-        t: 'kv',
-        result: {
-          op: 'rejected',
-          reason: 'stale-request',
-          message: `client ${clientId} is at seq ${latest}; seq ${seq} is a late copy`,
-        },
-      }))
+      return withSession(
+        ctx,
+        clientId,
+        seq,
+        async () => ({
+          t: 'kv',
+          result: await applyKv(ctx, command.command, command.expiresAt, command.at),
+        }),
+        (latest) => ({
+          t: 'kv',
+          result: {
+            op: 'rejected',
+            reason: 'stale-request',
+            message: `client ${clientId} is at seq ${latest}; seq ${seq} is a late copy`,
+          },
+        }),
+      )
     }
     case 'expire':
       return { t: 'expired', expired: await applyExpire(ctx, command.key, command.revision) }
     case 'member': {
       const { id, peerAddr, clientUrl, promote } = command.member
       const row = { peer_addr: peerAddr, client_url: clientUrl, promote: promote ? 1 : 0 }
-      const exists = await ctx.trx.selectFrom('members').select('id').where('id', '=', id).executeTakeFirst()
-      if (exists === undefined) await ctx.trx.insertInto('members').values({ id, ...row }).execute()
+      const exists = await ctx.trx
+        .selectFrom('members')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (exists === undefined)
+        await ctx.trx
+          .insertInto('members')
+          .values({ id, ...row })
+          .execute()
       else await ctx.trx.updateTable('members').set(row).where('id', '=', id).execute()
       return { t: 'member', ok: true }
     }
@@ -52,18 +69,24 @@ export async function applyCommand(ctx: ApplyContext, command: RegistryCommand):
       return { t: 'member', ok: true }
     case 'version': {
       const { clientId, seq } = command.command
-      return withSession(ctx, clientId, seq, async () => ({
-        t: 'version',
-        result: await applyVersion(ctx, command.command),
-      }), (latest) => ({
-        t: 'version',
-        result: {
-          op: 'rejected',
-          ok: false,
-          error: 'stale_request',
-          message: `client ${clientId} is at seq ${latest}; seq ${seq} is a late copy`,
-        },
-      }))
+      return withSession(
+        ctx,
+        clientId,
+        seq,
+        async () => ({
+          t: 'version',
+          result: await applyVersion(ctx, command.command),
+        }),
+        (latest) => ({
+          t: 'version',
+          result: {
+            op: 'rejected',
+            ok: false,
+            error: 'stale_request',
+            message: `client ${clientId} is at seq ${latest}; seq ${seq} is a late copy`,
+          },
+        }),
+      )
     }
   }
 }
@@ -90,7 +113,11 @@ async function withSession(
   if (session !== undefined) {
     const latest = Number(session.seq)
     if (seq === latest) {
-      await trx.updateTable('sessions').set({ last_used: index }).where('client_id', '=', clientId).execute()
+      await trx
+        .updateTable('sessions')
+        .set({ last_used: index })
+        .where('client_id', '=', clientId)
+        .execute()
       return JSON.parse(session.result) as RegistryResult
     }
     if (seq < latest) return stale(latest)
@@ -101,7 +128,10 @@ async function withSession(
     await trx.updateTable('sessions').set(row).where('client_id', '=', clientId).execute()
     return result
   }
-  await trx.insertInto('sessions').values({ client_id: clientId, ...row }).execute()
+  await trx
+    .insertInto('sessions')
+    .values({ client_id: clientId, ...row })
+    .execute()
   ctx.sessionCount++
   if (ctx.sessionCount > ctx.sessionsMax) {
     const oldest = await trx
@@ -135,7 +165,11 @@ async function applyKv(
   const live = expired ? undefined : row
   const write = async (value: string): Promise<void> => {
     const values = { value, revision: index, expires_at: expiresAt ?? null }
-    if (row === undefined) await trx.insertInto('kv').values({ k, ...values }).execute()
+    if (row === undefined)
+      await trx
+        .insertInto('kv')
+        .values({ k, ...values })
+        .execute()
     else await trx.updateTable('kv').set(values).where('k', '=', k).execute()
     ctx.changes.push({
       kind: 'kv',
@@ -151,7 +185,11 @@ async function applyKv(
       await write(command.value)
       return { op: 'put', revision: index }
     case 'get':
-      return { op: 'get', value: live?.value ?? null, revision: live === undefined ? 0 : Number(live.revision) }
+      return {
+        op: 'get',
+        value: live?.value ?? null,
+        revision: live === undefined ? 0 : Number(live.revision),
+      }
     case 'delete':
       if (row !== undefined) {
         await trx.deleteFrom('kv').where('k', '=', k).execute()
@@ -189,7 +227,8 @@ async function applyExpire(ctx: ApplyContext, key: string, revision: number): Pr
     .select(['revision', 'expires_at'])
     .where('k', '=', k)
     .executeTakeFirst()
-  if (row === undefined || row.expires_at === null || Number(row.revision) !== revision) return false
+  if (row === undefined || row.expires_at === null || Number(row.revision) !== revision)
+    return false
   await ctx.trx.deleteFrom('kv').where('k', '=', k).execute()
   ctx.changes.push({ kind: 'kv', type: 'delete', revision: ctx.index, key, expired: true })
   return true
@@ -217,7 +256,8 @@ async function applyVersion(ctx: ApplyContext, command: VersionCommand): Promise
       const parsed = parseVersionNo(command.versionNo)
       assert(parsed !== undefined, 'a validated add carries a semantic version')
       const taken = await findByPlatformVersion(trx, command.platform, parsed.canonical)
-      if (taken !== undefined) return duplicateVersion('add', command.platform, parsed.canonical, taken)
+      if (taken !== undefined)
+        return duplicateVersion('add', command.platform, parsed.canonical, taken)
       const version: VersionRecord = {
         id: command.id,
         platform: command.platform,
@@ -271,7 +311,13 @@ async function applyVersion(ctx: ApplyContext, command: VersionCommand): Promise
         })
         .where('id', '=', command.id)
         .execute()
-      ctx.changes.push({ kind: 'version', type: 'update', revision: index, version, previous: current })
+      ctx.changes.push({
+        kind: 'version',
+        type: 'update',
+        revision: index,
+        version,
+        previous: current,
+      })
       return { op: 'update', ok: true, version }
     }
     case 'delete': {
@@ -332,7 +378,11 @@ function duplicateVersion(
   }
 }
 
-function revisionMismatch(op: VersionCommand['op'], expected: number, current: VersionRecord): VersionResult {
+function revisionMismatch(
+  op: VersionCommand['op'],
+  expected: number,
+  current: VersionRecord,
+): VersionResult {
   return {
     op,
     ok: false,

@@ -22,7 +22,10 @@ export interface OpenStoreOptions extends RegistryStoreOptions {
 }
 
 /** Opens the store a configuration names. */
-export function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<RegistryStore> {
+export function openStore(
+  config: StoreConfig,
+  options: OpenStoreOptions = {},
+): Promise<RegistryStore> {
   return config.kind === 'sqlite'
     ? openSqliteStore(config.path, options)
     : openMysqlStore(config.url, options)
@@ -34,7 +37,10 @@ export function openStore(config: StoreConfig, options: OpenStoreOptions = {}): 
  * re-applies those entries from its Raft log. (Entries behind a snapshot are covered by the
  * snapshot file, which is fsynced before the log is compacted.)
  */
-export async function openSqliteStore(path: string, options: OpenStoreOptions = {}): Promise<RegistryStore> {
+export async function openSqliteStore(
+  path: string,
+  options: OpenStoreOptions = {},
+): Promise<RegistryStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const database = new Database(path)
   database.pragma('journal_mode = WAL')
@@ -77,7 +83,10 @@ function withStatementCache(database: Database.Database): {
  * A MySQL/MariaDB database per node. The database named in the URL is created if it does not
  * exist (utf8mb4, binary collation for keys), then a small pool serves the applier and readers.
  */
-export async function openMysqlStore(url: string, options: OpenStoreOptions = {}): Promise<RegistryStore> {
+export async function openMysqlStore(
+  url: string,
+  options: OpenStoreOptions = {},
+): Promise<RegistryStore> {
   const parsed = new URL(url)
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
@@ -93,7 +102,12 @@ export async function openMysqlStore(url: string, options: OpenStoreOptions = {}
   } finally {
     await admin.end()
   }
-  const pool = createPool({ uri: url, connectionLimit: 4, supportBigNumbers: true, bigNumberStrings: false })
+  const pool = createPool({
+    uri: url,
+    connectionLimit: 4,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  })
   const db = new Kysely<RegistryDatabase>({
     dialect: new MysqlDialect({ pool }),
     plugins: [...(options.plugins ?? [])],

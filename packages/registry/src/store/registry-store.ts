@@ -154,7 +154,13 @@ export class RegistryStore {
         let floor = this.#changesFloor
         const outcomes: ApplyOutcome[] = []
         for (const { index, command } of items) {
-          const ctx: ApplyContext = { trx, index, changes: [], sessionCount, sessionsMax: this.#sessionsMax }
+          const ctx: ApplyContext = {
+            trx,
+            index,
+            changes: [],
+            sessionCount,
+            sessionsMax: this.#sessionsMax,
+          }
           const result: RegistryResult =
             command === undefined
               ? { t: 'invalid', message: 'entry is not a valid command' }
@@ -188,14 +194,32 @@ export class RegistryStore {
     for (const change of ctx.changes) {
       const payload = JSON.stringify(change)
       if (change.kind === 'kv') {
-        rows.push({ revision: change.revision, part: rows.length, kind: 'kv', topic: keyBytes(change.key), payload })
+        rows.push({
+          revision: change.revision,
+          part: rows.length,
+          kind: 'kv',
+          topic: keyBytes(change.key),
+          payload,
+        })
         continue
       }
       // A version that moved to another platform is news on both platforms.
-      rows.push({ revision: change.revision, part: rows.length, kind: 'version', topic: keyBytes(change.version.platform), payload })
+      rows.push({
+        revision: change.revision,
+        part: rows.length,
+        kind: 'version',
+        topic: keyBytes(change.version.platform),
+        payload,
+      })
       const previous = change.previous?.platform
       if (previous !== undefined && previous !== change.version.platform) {
-        rows.push({ revision: change.revision, part: rows.length, kind: 'version', topic: keyBytes(previous), payload })
+        rows.push({
+          revision: change.revision,
+          part: rows.length,
+          kind: 'version',
+          topic: keyBytes(previous),
+          payload,
+        })
       }
     }
     if (rows.length > 0) await ctx.trx.insertInto('changes').values(rows).execute()
@@ -204,7 +228,11 @@ export class RegistryStore {
   // ---------------------------------------------------------------- reads
 
   async getKv(key: string): Promise<KvRow | undefined> {
-    const row = await this.#db.selectFrom('kv').selectAll().where('k', '=', keyBytes(key)).executeTakeFirst()
+    const row = await this.#db
+      .selectFrom('kv')
+      .selectAll()
+      .where('k', '=', keyBytes(key))
+      .executeTakeFirst()
     return row === undefined ? undefined : kvFromRow(row)
   }
 
@@ -222,14 +250,23 @@ export class RegistryStore {
     if (lower.length > 0) query = query.where('k', '>=', lower)
     if (upper !== undefined) query = query.where('k', '<', upper)
     if (options.after !== undefined) query = query.where('k', '>', keyBytes(options.after))
-    query = query.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', options.now)]))
-    const rows = await query.orderBy('k', 'asc').limit(options.limit + 1).execute()
+    query = query.where((eb) =>
+      eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', options.now)]),
+    )
+    const rows = await query
+      .orderBy('k', 'asc')
+      .limit(options.limit + 1)
+      .execute()
     const items = rows.slice(0, options.limit).map(kvFromRow)
     return { items, more: rows.length > options.limit }
   }
 
   async getVersion(id: string): Promise<VersionRecord | undefined> {
-    const row = await this.#db.selectFrom('versions').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.#db
+      .selectFrom('versions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     return row === undefined ? undefined : versionFromRow(row)
   }
 
@@ -284,7 +321,11 @@ export class RegistryStore {
   ): Promise<VersionRecord | undefined> {
     let query = this.#db.selectFrom('versions').selectAll().where('platform', '=', platform)
     if (options.includePrerelease === false) {
-      query = query.where(sql<string>`substr(sort_key, ${sql.lit(releaseMarkerPosition)}, 1)`, '=', '~')
+      query = query.where(
+        sql<string>`substr(sort_key, ${sql.lit(releaseMarkerPosition)}, 1)`,
+        '=',
+        '~',
+      )
     }
     const row = await query.orderBy('sort_key', 'desc').limit(1).executeTakeFirst()
     return row === undefined ? undefined : versionFromRow(row)
@@ -348,7 +389,11 @@ export class RegistryStore {
     } else if (filter.platform !== undefined) {
       query = query.where('topic', '=', keyBytes(filter.platform))
     }
-    const rows = await query.orderBy('revision', 'asc').orderBy('part', 'asc').limit(limit + 1).execute()
+    const rows = await query
+      .orderBy('revision', 'asc')
+      .orderBy('part', 'asc')
+      .limit(limit + 1)
+      .execute()
     const changes: Change[] = []
     let last = -1
     for (const row of rows) {
@@ -362,8 +407,14 @@ export class RegistryStore {
 
   async counts(): Promise<{ keys: number; versions: number; sessions: number }> {
     const [keys, versions] = await Promise.all([
-      this.#db.selectFrom('kv').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      this.#db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('kv')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('versions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
     ])
     return { keys: Number(keys.n), versions: Number(versions.n), sessions: this.#sessionCount }
   }
@@ -379,13 +430,23 @@ export class RegistryStore {
     latest: Map<string, VersionRecord>
   }> {
     return this.#db.transaction().execute(async (trx) => {
-      const state = await trx.selectFrom('registry_state').select('applied_index').where('id', '=', 1).executeTakeFirstOrThrow()
+      const state = await trx
+        .selectFrom('registry_state')
+        .select('applied_index')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow()
       const kv = (await trx.selectFrom('kv').selectAll().execute()).map(kvFromRow)
-      const rows = await trx.selectFrom('versions').selectAll().orderBy('platform').orderBy('sort_key', 'desc').execute()
+      const rows = await trx
+        .selectFrom('versions')
+        .selectAll()
+        .orderBy('platform')
+        .orderBy('sort_key', 'desc')
+        .execute()
       const latest = new Map<string, VersionRecord>()
       const versions = rows.map(versionFromRow)
       // Rows come by platform, highest version first: the first of each platform is its latest.
-      for (const version of versions) if (!latest.has(version.platform)) latest.set(version.platform, version)
+      for (const version of versions)
+        if (!latest.has(version.platform)) latest.set(version.platform, version)
       return { appliedIndex: Number(state.applied_index), kv, versions, latest }
     })
   }
@@ -399,7 +460,11 @@ export class RegistryStore {
 
   async #snapshotContent(): Promise<RegistrySnapshot> {
     return this.#db.transaction().execute(async (trx) => {
-      const state = await trx.selectFrom('registry_state').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+      const state = await trx
+        .selectFrom('registry_state')
+        .selectAll()
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow()
       const kv = await trx.selectFrom('kv').selectAll().execute()
       const versions = await trx.selectFrom('versions').selectAll().execute()
       const sessions = await trx.selectFrom('sessions').selectAll().execute()
@@ -408,10 +473,28 @@ export class RegistryStore {
       return {
         appliedIndex: Number(state.applied_index),
         kv: kv
-          .map((r) => [keyText(r.k), r.value, Number(r.revision), r.expires_at === null ? null : Number(r.expires_at)] as const)
+          .map(
+            (r) =>
+              [
+                keyText(r.k),
+                r.value,
+                Number(r.revision),
+                r.expires_at === null ? null : Number(r.expires_at),
+              ] as const,
+          )
           .sort((a, b) => byBytes(a[0], b[0])),
         versions: versions
-          .map((r) => [r.id, r.platform, r.version_no, Number(r.created_at), Number(r.updated_at), Number(r.revision)] as const)
+          .map(
+            (r) =>
+              [
+                r.id,
+                r.platform,
+                r.version_no,
+                Number(r.created_at),
+                Number(r.updated_at),
+                Number(r.revision),
+              ] as const,
+          )
           .sort((a, b) => byBytes(a[0], b[0])),
         sessions: sessions
           .map((r) => [r.client_id, Number(r.seq), Number(r.last_used), r.result] as const)
@@ -436,26 +519,74 @@ export class RegistryStore {
         for (const table of ['kv', 'versions', 'sessions', 'members', 'changes'] as const) {
           await trx.deleteFrom(table).execute()
         }
-        await insertBatches(snapshot.kv, (r) => r[0].length + r[1].length, (rows) =>
-          trx.insertInto('kv').values(rows.map((r) => ({ k: keyBytes(r[0]), value: r[1], revision: r[2], expires_at: r[3] }))).execute(),
+        await insertBatches(
+          snapshot.kv,
+          (r) => r[0].length + r[1].length,
+          (rows) =>
+            trx
+              .insertInto('kv')
+              .values(
+                rows.map((r) => ({
+                  k: keyBytes(r[0]),
+                  value: r[1],
+                  revision: r[2],
+                  expires_at: r[3],
+                })),
+              )
+              .execute(),
         )
-        await insertBatches(snapshot.versions, () => 256, (rows) =>
-          trx
-            .insertInto('versions')
-            .values(
-              rows.map((r) => {
-                const parsed = parseVersionNo(r[2])
-                assert(parsed !== undefined, () => `snapshot version ${r[0]} has no semantic version`)
-                return { id: r[0], platform: r[1], version_no: parsed.canonical, sort_key: parsed.sortKey, created_at: r[3], updated_at: r[4], revision: r[5] }
-              }),
-            )
-            .execute(),
+        await insertBatches(
+          snapshot.versions,
+          () => 256,
+          (rows) =>
+            trx
+              .insertInto('versions')
+              .values(
+                rows.map((r) => {
+                  const parsed = parseVersionNo(r[2])
+                  assert(
+                    parsed !== undefined,
+                    () => `snapshot version ${r[0]} has no semantic version`,
+                  )
+                  return {
+                    id: r[0],
+                    platform: r[1],
+                    version_no: parsed.canonical,
+                    sort_key: parsed.sortKey,
+                    created_at: r[3],
+                    updated_at: r[4],
+                    revision: r[5],
+                  }
+                }),
+              )
+              .execute(),
         )
-        await insertBatches(snapshot.sessions, (r) => r[3].length + r[0].length, (rows) =>
-          trx.insertInto('sessions').values(rows.map((r) => ({ client_id: r[0], seq: r[1], last_used: r[2], result: r[3] }))).execute(),
+        await insertBatches(
+          snapshot.sessions,
+          (r) => r[3].length + r[0].length,
+          (rows) =>
+            trx
+              .insertInto('sessions')
+              .values(
+                rows.map((r) => ({ client_id: r[0], seq: r[1], last_used: r[2], result: r[3] })),
+              )
+              .execute(),
         )
-        await insertBatches(snapshot.members, () => 256, (rows) =>
-          trx.insertInto('members').values(rows.map((r) => ({ id: r[0], peer_addr: r[1], client_url: r[2], promote: r[3] ? 1 : 0 }))).execute(),
+        await insertBatches(
+          snapshot.members,
+          () => 256,
+          (rows) =>
+            trx
+              .insertInto('members')
+              .values(
+                rows.map((r) => ({
+                  id: r[0],
+                  peer_addr: r[1],
+                  client_url: r[2],
+                  promote: r[3] ? 1 : 0,
+                })),
+              )
+              .execute(),
         )
         await trx
           .updateTable('registry_state')
@@ -477,7 +608,9 @@ export class RegistryStore {
 
   /** A fingerprint of the replicated state: replicas at the same index have equal digests. */
   async digest(): Promise<string> {
-    return createHash('sha256').update(await this.snapshot()).digest('hex')
+    return createHash('sha256')
+      .update(await this.snapshot())
+      .digest('hex')
   }
 
   async close(): Promise<void> {

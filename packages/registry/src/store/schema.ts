@@ -92,7 +92,10 @@ const indexes = [
  * Creates the tables and indexes if they are missing and checks the schema version. Idempotent:
  * every open runs it.
  */
-export async function ensureSchema(db: Kysely<RegistryDatabase>, dialect: StoreDialect): Promise<void> {
+export async function ensureSchema(
+  db: Kysely<RegistryDatabase>,
+  dialect: StoreDialect,
+): Promise<void> {
   for (const statement of statements(dialect)) await sql.raw(statement).execute(db)
   for (const [name, table, columns, unique] of indexes) {
     const kind = unique === undefined ? 'INDEX' : 'UNIQUE INDEX'
@@ -101,17 +104,29 @@ export async function ensureSchema(db: Kysely<RegistryDatabase>, dialect: StoreD
     } else {
       // MariaDB has CREATE INDEX IF NOT EXISTS; MySQL 8 does not, so ask the catalog first.
       const found = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.statistics
-        WHERE table_schema = DATABASE() AND table_name = ${table} AND index_name = ${name}`.execute(db)
+        WHERE table_schema = DATABASE() AND table_name = ${table} AND index_name = ${name}`.execute(
+        db,
+      )
       if (Number(found.rows[0]?.n ?? 0) === 0) {
         await sql.raw(`CREATE ${kind} ${name} ON ${table} (${columns})`).execute(db)
       }
     }
   }
-  const state = await db.selectFrom('registry_state').selectAll().where('id', '=', 1).executeTakeFirst()
+  const state = await db
+    .selectFrom('registry_state')
+    .selectAll()
+    .where('id', '=', 1)
+    .executeTakeFirst()
   if (state === undefined) {
     await db
       .insertInto('registry_state')
-      .values({ id: 1, applied_index: 0, session_count: 0, changes_floor: 0, schema_version: schemaVersion })
+      .values({
+        id: 1,
+        applied_index: 0,
+        session_count: 0,
+        changes_floor: 0,
+        schema_version: schemaVersion,
+      })
       .execute()
   } else if (Number(state.schema_version) !== schemaVersion) {
     throw new Error(

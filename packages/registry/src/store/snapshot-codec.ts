@@ -55,9 +55,28 @@ export function decodeRegistrySnapshot(bytes: Uint8Array): RegistrySnapshot {
   const int = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v)
   return {
     appliedIndex,
-    kv: rows('kv', (r) => r.length === 4 && str(r[0]) && str(r[1]) && int(r[2]) && (r[3] === null || int(r[3]))) as never,
-    versions: rows('versions', (r) => r.length === 6 && str(r[0]) && str(r[1]) && str(r[2]) && int(r[3]) && int(r[4]) && int(r[5])) as never,
-    sessions: rows('sessions', (r) => r.length === 4 && str(r[0]) && int(r[1]) && int(r[2]) && str(r[3])) as never,
-    members: rows('members', (r) => r.length === 4 && str(r[0]) && str(r[1]) && str(r[2]) && typeof r[3] === 'boolean') as never,
+    kv: rows(
+      'kv',
+      (r) => r.length === 4 && str(r[0]) && str(r[1]) && int(r[2]) && (r[3] === null || int(r[3])),
+    ) as never,
+    versions: rows(
+      'versions',
+      (r) =>
+        r.length === 6 &&
+        str(r[0]) &&
+        str(r[1]) &&
+        str(r[2]) &&
+        int(r[3]) &&
+        int(r[4]) &&
+        int(r[5]),
+    ) as never,
+    sessions: rows(
+      'sessions',
+      (r) => r.length === 4 && str(r[0]) && int(r[1]) && int(r[2]) && str(r[3]),
+    ) as never,
+    members: rows(
+      'members',
+      (r) => r.length === 4 && str(r[0]) && str(r[1]) && str(r[2]) && typeof r[3] === 'boolean',
+    ) as never,
   }
 }

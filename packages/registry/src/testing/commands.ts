@@ -19,11 +19,18 @@ export class CommandMaker {
     return { clientId: this.clientId, seq: ++this.#seq }
   }
 
-  kv(command: DistributiveOmit<KvCommand, 'clientId' | 'seq'>, extra: { expiresAt?: number; at?: number } = {}): RegistryCommand {
+  kv(
+    command: DistributiveOmit<KvCommand, 'clientId' | 'seq'>,
+    extra: { expiresAt?: number; at?: number } = {},
+  ): RegistryCommand {
     return { t: 'kv', command: { ...command, ...this.#envelope() } as KvCommand, ...extra }
   }
 
-  put(key: string, value: string, extra: { expiresAt?: number; at?: number } = {}): RegistryCommand {
+  put(
+    key: string,
+    value: string,
+    extra: { expiresAt?: number; at?: number } = {},
+  ): RegistryCommand {
     return this.kv({ op: 'put', key, value }, extra)
   }
 
@@ -31,7 +38,12 @@ export class CommandMaker {
     return this.kv({ op: 'delete', key }, extra)
   }
 
-  cas(key: string, expected: string | null, value: string, extra: { at?: number } = {}): RegistryCommand {
+  cas(
+    key: string,
+    expected: string | null,
+    value: string,
+    extra: { at?: number } = {},
+  ): RegistryCommand {
     return this.kv({ op: 'cas', key, expected, value }, extra)
   }
 

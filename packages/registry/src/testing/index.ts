@@ -8,5 +8,10 @@ export {
   testMysqlServerUrl,
   testRedisUrl,
 } from './services.js'
-export { runStoreContract, type StoreFactory, type StoreFactoryOptions, type StoreFixture } from './store-contract.js'
+export {
+  runStoreContract,
+  type StoreFactory,
+  type StoreFactoryOptions,
+  type StoreFixture,
+} from './store-contract.js'
 export { freePort, startRegistryCluster, type RegistryTestCluster } from './registry-node.js'

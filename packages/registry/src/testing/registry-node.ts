@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nodeConfigSchema, startNode, type NodeConfig, type NodeConfigInput, type RunningNode } from '@raftkit/server'
+import {
+  nodeConfigSchema,
+  startNode,
+  type NodeConfig,
+  type NodeConfigInput,
+  type RunningNode,
+} from '@raftkit/server'
 import { pino } from 'pino'
 import { registryNodeExtensions } from '../node/registry-node.js'
 import type { RegistryStateMachine } from '../state-machine.js'
@@ -69,7 +75,10 @@ export async function startRegistryCluster(
   )
   const launch = async (index: number): Promise<void> => {
     const extensions = registryNodeExtensions(configs[index]!)
-    nodes[index] = await startNode(configs[index]!, { ...extensions, logger: pino({ level: process.env['LOG'] ?? 'silent' }) })
+    nodes[index] = await startNode(configs[index]!, {
+      ...extensions,
+      logger: pino({ level: process.env['LOG'] ?? 'silent' }),
+    })
     machines[index] = extensions.machine()!
   }
   for (let index = 0; index < ids.length; index++) await launch(index)
@@ -112,7 +121,11 @@ export async function startRegistryCluster(
       await launch(index)
     },
     async stop() {
-      await Promise.all(nodes.map((node, index) => (stopped.has(index) ? undefined : node.stop().catch(() => undefined))))
+      await Promise.all(
+        nodes.map((node, index) =>
+          stopped.has(index) ? undefined : node.stop().catch(() => undefined),
+        ),
+      )
       await rm(dataDir, { recursive: true, force: true })
     },
   }

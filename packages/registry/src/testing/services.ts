@@ -3,14 +3,18 @@ import { createConnection } from 'node:net'
 import { createConnection as createMysqlConnection } from 'mysql2/promise'
 
 /** The MariaDB/MySQL server tests use (root, no password, as on this project's machines). */
-export const testMysqlServerUrl = process.env['RAFTKIT_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306'
+export const testMysqlServerUrl =
+  process.env['RAFTKIT_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306'
 /** The Redis server tests use. */
 export const testRedisUrl = process.env['RAFTKIT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379'
 
 /** Undefined when MariaDB answers; otherwise why the tests that need it skip. */
 export async function mysqlUnavailableReason(): Promise<string | undefined> {
   try {
-    const connection = await createMysqlConnection({ uri: testMysqlServerUrl, connectTimeout: 3000 })
+    const connection = await createMysqlConnection({
+      uri: testMysqlServerUrl,
+      connectTimeout: 3000,
+    })
     await connection.query('SELECT 1')
     await connection.end()
     return undefined
@@ -29,10 +33,16 @@ export async function redisUnavailableReason(): Promise<string | undefined> {
       resolve(reason)
     }
     socket.setTimeout(3000, () => done(`Redis did not answer at ${testRedisUrl}`))
-    socket.once('error', (error) => done(`Redis is not reachable at ${testRedisUrl} (${error.message})`))
+    socket.once('error', (error) =>
+      done(`Redis is not reachable at ${testRedisUrl} (${error.message})`),
+    )
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.once('data', (data) =>
-      done(data.toString().startsWith('+PONG') ? undefined : `Redis at ${testRedisUrl} answered ${data}`),
+      done(
+        data.toString().startsWith('+PONG')
+          ? undefined
+          : `Redis at ${testRedisUrl} answered ${data}`,
+      ),
     )
   })
 }

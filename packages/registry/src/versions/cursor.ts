@@ -9,7 +9,9 @@ export interface VersionCursor {
 }
 
 export function encodeCursor(cursor: VersionCursor): string {
-  return Buffer.from(JSON.stringify([cursor.platform, cursor.sortKey]), 'utf8').toString('base64url')
+  return Buffer.from(JSON.stringify([cursor.platform, cursor.sortKey]), 'utf8').toString(
+    'base64url',
+  )
 }
 
 /** Undefined when the text is not a cursor this server made. */

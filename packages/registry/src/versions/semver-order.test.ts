@@ -11,10 +11,18 @@ describe('parseVersionNo', () => {
     expect(parseVersionNo('1.0.0')?.prerelease).toBe(false)
   })
 
-  test.each(['', '1', '1.2', '1.2.3.4', '01.2.3', '1.2.3-01', ' 1.2.3', '1.2.3 ', 'latest', 'x'.repeat(200)])(
-    'rejects %j',
-    (input) => expect(parseVersionNo(input)).toBeUndefined(),
-  )
+  test.each([
+    '',
+    '1',
+    '1.2',
+    '1.2.3.4',
+    '01.2.3',
+    '1.2.3-01',
+    ' 1.2.3',
+    '1.2.3 ',
+    'latest',
+    'x'.repeat(200),
+  ])('rejects %j', (input) => expect(parseVersionNo(input)).toBeUndefined())
 
   test('sort keys order versions exactly as semver precedence does', () => {
     // A deterministic pseudo-random sample over the tricky parts: prerelease identifiers that
@@ -24,12 +32,29 @@ describe('parseVersionNo', () => {
       state = (state * 1103515245 + 12345) % 2 ** 31
       return Math.floor(state / 65536) % n
     }
-    const identifiers = ['alpha', 'beta', 'rc', '0', '1', '2', '10', '11', 'a', 'A', 'aa', 'Z9', 'x-y']
+    const identifiers = [
+      'alpha',
+      'beta',
+      'rc',
+      '0',
+      '1',
+      '2',
+      '10',
+      '11',
+      'a',
+      'A',
+      'aa',
+      'Z9',
+      'x-y',
+    ]
     const versions = new Set<string>()
     while (versions.size < 400) {
       let v = `${next(3)}.${next(12)}.${next(3)}`
       if (next(2) === 1) {
-        const parts = Array.from({ length: 1 + next(3) }, () => identifiers[next(identifiers.length)]!)
+        const parts = Array.from(
+          { length: 1 + next(3) },
+          () => identifiers[next(identifiers.length)]!,
+        )
         v += `-${parts.join('.')}`
       }
       versions.add(v)

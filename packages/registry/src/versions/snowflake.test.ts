@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { SnowflakeGenerator, decodeSnowflake, snowflakeEpochMs, workerIdFromMemberId } from './snowflake.js'
+import {
+  SnowflakeGenerator,
+  decodeSnowflake,
+  snowflakeEpochMs,
+  workerIdFromMemberId,
+} from './snowflake.js'
 
 const asBig = (id: string): bigint => BigInt(id)
 
@@ -32,7 +37,11 @@ describe('SnowflakeGenerator', () => {
       expect(id > last).toBe(true)
       last = id
     }
-    expect(decodeSnowflake(last.toString())).toEqual({ timestampMs: now + 1, workerId: 3, sequence: 5000 - 4097 })
+    expect(decodeSnowflake(last.toString())).toEqual({
+      timestampMs: now + 1,
+      workerId: 3,
+      sequence: 5000 - 4097,
+    })
   })
 
   test('continues after a previously issued id', () => {

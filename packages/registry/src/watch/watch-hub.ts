@@ -91,7 +91,8 @@ export class WatchHub {
   progress(): void {
     const revision = this.#history.appliedIndex
     for (const watcher of this.#watchers) {
-      if (watcher.live && revision > watcher.lastSent) watcher.sink.send({ type: 'progress', revision })
+      if (watcher.live && revision > watcher.lastSent)
+        watcher.sink.send({ type: 'progress', revision })
     }
   }
 
@@ -101,7 +102,11 @@ export class WatchHub {
    */
   reset(): void {
     for (const watcher of [...this.#watchers]) {
-      watcher.sink.send({ type: 'compacted', floor: this.#history.changesFloor, revision: this.#history.appliedIndex })
+      watcher.sink.send({
+        type: 'compacted',
+        floor: this.#history.changesFloor,
+        revision: this.#history.appliedIndex,
+      })
       this.#cutOff(watcher, 'state restored from a snapshot')
     }
   }
@@ -119,17 +124,26 @@ export class WatchHub {
   async #catchUp(watcher: Watcher): Promise<void> {
     try {
       for (;;) {
-        const page = await this.#history.changesSince(watcher.lastSent, watcher.filter, historyPageSize)
+        const page = await this.#history.changesSince(
+          watcher.lastSent,
+          watcher.filter,
+          historyPageSize,
+        )
         if (watcher.closed) return
         if (page.compacted) {
-          watcher.sink.send({ type: 'compacted', floor: this.#history.changesFloor, revision: this.#history.appliedIndex })
+          watcher.sink.send({
+            type: 'compacted',
+            floor: this.#history.changesFloor,
+            revision: this.#history.appliedIndex,
+          })
           this.#cutOff(watcher, 'the requested revision was compacted')
           return
         }
         for (const change of page.changes) watcher.deliver(change)
         if (page.changes.length < historyPageSize) break
       }
-      for (const change of watcher.buffer) if (change.revision > watcher.lastSent) watcher.deliver(change)
+      for (const change of watcher.buffer)
+        if (change.revision > watcher.lastSent) watcher.deliver(change)
       watcher.buffer = []
       watcher.live = true
       const revision = this.#history.appliedIndex
