@@ -19,6 +19,8 @@ export default defineConfig({
       '@raftkit/registry/testing': source('./packages/registry/src/testing/index.ts'),
       '@raftkit/registry': source('./packages/registry/src/index.ts'),
       '@raftkit/client': source('./packages/client/src/index.ts'),
+      '@raftkit/lab/protocol': source('./packages/lab/src/protocol/index.ts'),
+      '@raftkit/lab': source('./packages/lab/src/index.ts'),
     },
   },
   test: {

@@ -22,6 +22,10 @@ Examples:
   raftkit sim --nodes 5 --seed 17 --faults crash,partition
   raftkit sim --nodes 5 --seeds 1..500 --faults all --json > results.jsonl
   raftkit sim --nodes 3 --seeds 1..200 --faults crash,restart,partition --unsafe forget-vote
+  raftkit sim --nodes 5 --seeds 1..200 --faults all --unsafe two-voter-changes
+
+Unsafe rules: commit-old-term, forget-vote, stale-read, two-voter-changes,
+config-before-term-commit, no-sessions.
 
 Exit status: 0 when every seed passed every check, 1 when any seed found a violation
 (its replay command is printed), 2 for a usage error.`
@@ -126,13 +130,23 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
     .option('--config <file>', 'YAML configuration file (flags and RAFTKIT_* variables win)')
     .option('--debug-faults', 'enable the /v1/debug/network fault-injection routes')
     .option('--insecure', 'allow listening beyond loopback without a secret and API keys')
-    .option('--cluster-secret <secret>', 'shared secret that peers prove to each other')
+    .option(
+      '--cluster-secret <secret>',
+      'shared secret that peers prove to each other (prefer RAFTKIT_CLUSTER_SECRET: a command line is visible to every user)',
+    )
     .option('--api-key <key...>', 'API keys accepted for writes and administration')
     .option('--tick-ms <ms>', 'milliseconds per Raft tick (default 50)')
     .option('--election-ticks <n>', 'election timeout in ticks (default 10)')
     .option('--snapshot-every <n>', 'snapshot after this many applied entries (default 10000)')
+    .option(
+      '--wal-segment-bytes <n>',
+      'start a new WAL segment file past this size (default 64 MiB)',
+    )
     .option('--heartbeat-ticks <n>', 'leader heartbeat interval in ticks (default 1)')
-    .option('--request-timeout-ms <ms>', 'how long a client request may wait for the log (default 5000)')
+    .option(
+      '--request-timeout-ms <ms>',
+      'how long a client request may wait for the log (default 5000)',
+    )
     .option('--codec <name>', 'peer message codec: msgpack or json')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--store <kind>', 'where the state machine lives: sqlite (default) or mysql')

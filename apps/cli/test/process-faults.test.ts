@@ -97,7 +97,13 @@ describe('a cluster of raftkit node processes', () => {
         const key = `kill-all/w${w}-${n}`
         const value = `v${w}.${n}`
         const node = cluster.nodes[(w + n) % cluster.nodes.length]!
-        const reply = await tryHttp(node.clientUrl, 'PUT', kvPath(key), { value }, { timeoutMs: 3_000 })
+        const reply = await tryHttp(
+          node.clientUrl,
+          'PUT',
+          kvPath(key),
+          { value },
+          { timeoutMs: 3_000 },
+        )
         if (reply.status === 200 && !stop) acked.set(key, value)
         if (reply.status !== 200) await sleep(20)
       }
@@ -109,7 +115,13 @@ describe('a cluster of raftkit node processes', () => {
     const sequential = (async () => {
       for (let n = 1; !stop; n++) {
         inFlight = n
-        const reply = await tryHttp(cluster.nodes[n % 3]!.clientUrl, 'PUT', kvPath('kill-all/counter'), { value: String(n) }, { timeoutMs: 3_000 })
+        const reply = await tryHttp(
+          cluster.nodes[n % 3]!.clientUrl,
+          'PUT',
+          kvPath('kill-all/counter'),
+          { value: String(n) },
+          { timeoutMs: 3_000 },
+        )
         if (reply.status !== 200) break
         if (!stop) lastAcked = n
       }
@@ -120,7 +132,9 @@ describe('a cluster of raftkit node processes', () => {
     stop = true
     await Promise.all([...writers, sequential])
     const ackedAtKill = new Map(acked)
-    console.log(`kill -9 of all nodes after ${ackedAtKill.size} acknowledged writes; counter at ${lastAcked} (write ${inFlight} in flight)`)
+    console.log(
+      `kill -9 of all nodes after ${ackedAtKill.size} acknowledged writes; counter at ${lastAcked} (write ${inFlight} in flight)`,
+    )
 
     await Promise.all(cluster.ids.map((id) => cluster.start(id)))
     await cluster.leader({ timeoutMs: 30_000 })
@@ -197,7 +211,10 @@ describe('a cluster of raftkit node processes', () => {
     const follower = cluster.nodes.find((n) => n.id !== leader.id)!
     const targets = [cluster.node(leader.id), follower]
     const warningsBefore = new Map(
-      targets.map((t) => [t.id, t.logged('bad frame from peer').length + t.logged('handshake failed').length]),
+      targets.map((t) => [
+        t.id,
+        t.logged('bad frame from peer').length + t.logged('handshake failed').length,
+      ]),
     )
     const startsBefore = new Map(cluster.nodes.map((n) => [n.id, n.starts]))
 
@@ -239,7 +256,9 @@ describe('a cluster of raftkit node processes', () => {
         peerAbuses.filter((a) => a.hangsUp).length,
       )
     }
-    console.log(`${ackedDuring} writes acknowledged while ${peerAbuses.length * targets.length} bad connections came in`)
+    console.log(
+      `${ackedDuring} writes acknowledged while ${peerAbuses.length * targets.length} bad connections came in`,
+    )
     expectNoCrashes()
     expectNoFatalErrors()
   })

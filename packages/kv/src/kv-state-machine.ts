@@ -15,6 +15,11 @@ export interface KvRecord {
 export interface KvStateMachineOptions {
   /** Exactly-once sessions kept at most (least recently used evicted). */
   readonly sessionsMax?: number
+  /**
+   * Unsafe on purpose, for the simulator's `no-sessions` rule: apply every copy of a command, so
+   * a retried write takes effect twice. Never set it in a real deployment.
+   */
+  readonly unsafeIgnoreSessions?: boolean
 }
 
 /**
@@ -28,12 +33,14 @@ export interface KvStateMachineOptions {
 export class KvStateMachine {
   readonly #data = new Map<string, KvRecord>()
   readonly #sessions: SessionTable
+  readonly #ignoreSessions: boolean
   readonly #dataHash = new MultisetHash()
   readonly #sessionHash = new MultisetHash()
   #appliedIndex = 0
 
   constructor(options: KvStateMachineOptions = {}) {
     this.#sessions = new SessionTable(options.sessionsMax ?? kvLimits.sessionsMax)
+    this.#ignoreSessions = options.unsafeIgnoreSessions === true
   }
 
   /** The log index of the last command applied (or restored from a snapshot); 0 if none. */
@@ -62,6 +69,7 @@ export class KvStateMachine {
       () => `apply at index ${index} after ${this.#appliedIndex}: entries applied out of order`,
     )
     this.#appliedIndex = index
+    if (this.#ignoreSessions) return this.#execute(index, command)
     const verdict = this.#sessions.check(command.clientId, command.seq)
     switch (verdict.kind) {
       case 'duplicate':

@@ -1,8 +1,10 @@
 import {
   RawNode,
+  emptyHardState,
   type ClusterConfig,
   type CommandEntry,
   type Entry,
+  type HardState,
   type LogIndex,
   type Message,
   type NodeId,
@@ -24,6 +26,7 @@ import {
 } from './ports.js'
 import { PendingProposals } from './pending-proposals.js'
 import { PendingReads } from './pending-reads.js'
+import { onlyCommitMoved, splitMessages } from './message-order.js'
 
 export interface ReplicaOptions<Result> {
   readonly raft: Omit<RawNodeOptions, 'onEvent'>
@@ -73,6 +76,10 @@ export class Replica<Result> {
   #stopTicking: (() => void) | undefined
   #lastSnapshotIndex: LogIndex
   #idle: (() => void)[] = []
+  /** The hard state as last made durable (votes and terms are compared against it). */
+  #durableHardState: HardState
+  /** A commit-index write still in flight (not awaited; see `onlyCommitMoved`). */
+  #commitWrite: Promise<void> | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
   readonly #durablyApplied: LogIndex
 
@@ -80,8 +87,13 @@ export class Replica<Result> {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
     this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
+    this.#durableHardState = options.persisted?.hardState ?? emptyHardState
     const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
-    const appliedIndex = Math.max(options.raft.appliedIndex ?? 0, this.#durablyApplied, snapshotIndex)
+    const appliedIndex = Math.max(
+      options.raft.appliedIndex ?? 0,
+      this.#durablyApplied,
+      snapshotIndex,
+    )
     this.#node = new RawNode(
       { ...options.raft, appliedIndex, onEvent: options.onEvent },
       options.persisted,
@@ -120,6 +132,7 @@ export class Replica<Result> {
     this.#stopped = true
     this.#stopTicking?.()
     if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
+    await this.#commitWrite
     this.#proposals.failAll({ error: 'stopped' })
     this.#reads.failAll({ error: 'stopped' })
   }
@@ -252,24 +265,45 @@ export class Replica<Result> {
 
   async #handleReady(ready: Ready): Promise<void> {
     const started = this.#options.now?.() ?? 0
-    // 1. Durability first. A vote sent before it is on disk can be forgotten in a crash and
-    //    cast twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk
-    //    can be lost after the leader counted it (§5.3).
-    if (ready.snapshot !== undefined) await this.#options.logStore.saveSnapshot(ready.snapshot)
-    if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      await this.#options.logStore.append(ready.entries, ready.hardState)
+    const transport = this.#options.transport
+    const { beforePersist, afterPersist } = splitMessages(
+      ready.messages,
+      ready.hardState,
+      this.#durableHardState,
+    )
+    // 1. What does not depend on this Ready's writes leaves at once (see message-order.ts): the
+    //    leader's appends reach the followers while its own fsync runs.
+    for (const message of beforePersist) transport.send(message)
+    // 2. Durability. A vote sent before it is on disk can be forgotten in a crash and cast
+    //    twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk can be
+    //    lost after the leader counted it (§5.3).
+    const store = this.#options.logStore
+    if (ready.snapshot !== undefined) await store.saveSnapshot(ready.snapshot)
+    if (
+      ready.snapshot === undefined &&
+      onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
+    ) {
+      // Only the commit index moved: write it without waiting (it is a hint; see message-order.ts).
+      const write = store.append([], ready.hardState).catch((error: unknown) => this.#fail(error))
+      this.#commitWrite = write
+      void write.finally(() => {
+        if (this.#commitWrite === write) this.#commitWrite = undefined
+      })
+    } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      await store.append(ready.entries, ready.hardState)
     }
+    if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
     const persistMs = (this.#options.now?.() ?? 0) - started
-    // 2. Only now may peers learn about it.
-    for (const message of ready.messages) this.#options.transport.send(message)
-    // 3. Apply in log order; the state machine is deterministic, so replicas converge.
+    // 3. Only now may the rest leave.
+    for (const message of afterPersist) transport.send(message)
+    // 4. Apply in log order; the state machine is deterministic, so replicas converge.
     if (ready.snapshot !== undefined) {
       await this.#options.stateMachine.restore(ready.snapshot)
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
     await this.#applyCommitted(ready.committedEntries)
-    // 4. Reads: confirmed indexes wait for the apply to catch up.
+    // 5. Reads: confirmed indexes wait for the apply to catch up.
     for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
     for (const failure of ready.readFailures) {
       this.#reads.failed(

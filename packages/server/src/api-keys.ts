@@ -63,10 +63,16 @@ export function apiKeyGuard(check: ApiKeyCheck | readonly string[]): MiddlewareH
     const authorization = c.req.header('authorization')
     const given =
       c.req.header('x-api-key') ??
-      (authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined)
+      (authorization?.toLowerCase().startsWith('bearer ')
+        ? authorization.slice(7).trim()
+        : undefined)
     if (given === undefined || given.length === 0) {
       c.header('www-authenticate', 'Bearer realm="raftkit"')
-      return problem(c, 'unauthorized', 'writes and administration need an API key (Authorization: Bearer KEY)')
+      return problem(
+        c,
+        'unauthorized',
+        'writes and administration need an API key (Authorization: Bearer KEY)',
+      )
     }
     const verdict = keys.verify(given, new Date())
     if (!verdict.ok) {

@@ -31,6 +31,16 @@ export interface AppDependencies {
   readonly apiKeyCheck?: ApiKeyCheck | undefined
   /** Origins allowed to call the API from a browser; empty or absent: CORS stays off. */
   readonly corsOrigins?: readonly string[]
+  /**
+   * With a cluster secret, a request to add a member must carry `proof` (or come with an API key,
+   * when the node requires them): a node that does not know the secret cannot join.
+   */
+  readonly verifyJoin?:
+    | ((
+        member: { id: string; peerAddr: string; clientUrl: string },
+        proof: string | undefined,
+      ) => boolean)
+    | undefined
   /** Adds routes of another replicated service (the version registry) to the same app. */
   readonly extend?: ((app: Hono) => void) | undefined
   /** Forwards a request to the leader; injected so tests can run without sockets. */
@@ -68,6 +78,8 @@ const addMemberBody = z
     peerAddr: z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/),
     clientUrl: z.string().url(),
     learner: z.boolean().optional(),
+    /** With a cluster secret: HMAC proof that the joiner knows it (see join-proof.ts). */
+    proof: z.string().max(128).optional(),
   })
   .strict()
 const transferBody = z.object({ to: z.string().min(1).optional() }).strict()
@@ -85,7 +97,8 @@ export function createApp(deps: AppDependencies): Hono {
     const started = performance.now()
     await next()
     // Unmatched requests share one label, so a scan of random paths cannot grow the metrics.
-    const route = c.res.status === 404 && c.req.routePath.endsWith('*') ? 'unmatched' : c.req.routePath
+    const route =
+      c.res.status === 404 && c.req.routePath.endsWith('*') ? 'unmatched' : c.req.routePath
     deps.metrics.observeRequest(
       c.req.method,
       route,
@@ -242,7 +255,15 @@ export function createApp(deps: AppDependencies): Hono {
   })
 
   app.post('/v1/cluster/members', async (c) => {
-    const body = await parseBody(c, addMemberBody)
+    const { proof, ...body } = await parseBody(c, addMemberBody)
+    const keyed = (deps.apiKeys ?? []).length > 0 // the API key guard has let it through
+    if (deps.verifyJoin !== undefined && !keyed && !deps.verifyJoin(body, proof)) {
+      return problem(
+        c,
+        'forbidden',
+        'this cluster has a secret: a member to add needs a valid proof (raftkit node --join computes it)',
+      )
+    }
     const result = await deps.cluster.addMember({ ...body, learner: body.learner ?? true })
     if (!result.ok) throw result.error
     return c.json({ added: body.id, learner: body.learner ?? true, index: result.value.index }, 201)

@@ -80,7 +80,7 @@ export function createClusterService(deps: ClusterServiceDependencies): ClusterS
         }
       }
       return {
-        leaderId: status.leaderId,
+        leaderId: status.leaderId ?? null,
         term: status.term,
         commitIndex: status.commitIndex,
         appliedIndex: status.appliedIndex,

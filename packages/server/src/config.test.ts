@@ -91,9 +91,7 @@ describe('node configuration', () => {
       (await problems(loadNodeConfig({ file: join(dir, 'list.yaml'), flags: base }))).join(),
     ).toMatch(/expected a YAML mapping/)
     expect(
-      await problems(
-        loadNodeConfig({ flags: { ...base, listenClient: 'localhost:7001' } }),
-      ),
+      await problems(loadNodeConfig({ flags: { ...base, listenClient: 'localhost:7001' } })),
     ).toEqual([
       '--listen-client (RAFTKIT_LISTEN_CLIENT, listenClient in the file): expected http://HOST:PORT, such as http://127.0.0.1:7001',
     ])

@@ -99,6 +99,13 @@ export const nodeConfigSchema = z
     electionTimeoutTicks: z.number().int().min(3).max(1000).default(10),
     heartbeatIntervalTicks: z.number().int().min(1).max(100).default(1),
     snapshotEveryEntries: z.number().int().min(0).default(10_000),
+    /** The WAL starts a new segment file past this size; old segments go once a snapshot covers them. */
+    walSegmentBytes: z
+      .number()
+      .int()
+      .min(64 << 10, 'WAL segments are at least 65536 bytes')
+      .max(1 << 30)
+      .default(64 << 20),
     requestTimeoutMs: z.number().int().min(10).max(600_000).default(5_000),
     maxBodyBytes: z
       .number()
@@ -212,7 +219,8 @@ export async function loadNodeConfig(options: {
   const fromEnv = configFromEnv(options.env ?? {}, envProblems)
   const merged = { ...fromFile, ...fromEnv, ...stripUndefined(options.flags) }
   const result = nodeConfigSchema.safeParse(merged, {
-    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined),
+    error: (issue) =>
+      issue.input === undefined && issue.code === 'invalid_type' ? 'required' : undefined,
   })
   const problems = [...envProblems]
   if (!result.success) {
@@ -236,6 +244,7 @@ function describeIssue(path: readonly PropertyKey[], message: string): string {
 const flagNames: Record<string, string> = {
   electionTimeoutTicks: '--election-ticks',
   snapshotEveryEntries: '--snapshot-every',
+  walSegmentBytes: '--wal-segment-bytes',
   apiKeys: '--api-key',
   requestTimeoutMs: '--request-timeout-ms',
   maxBodyBytes: '--max-body-bytes',
@@ -247,6 +256,7 @@ const envNumbers = [
   'electionTimeoutTicks',
   'heartbeatIntervalTicks',
   'snapshotEveryEntries',
+  'walSegmentBytes',
   'requestTimeoutMs',
   'maxBodyBytes',
 ] as const

@@ -17,12 +17,29 @@ class FakeSocket implements EventSocket {
   }
 }
 
-const heartbeat: Message = { type: 'Heartbeat', from: 'n1', to: 'n2', term: 3, commit: 7 } as Message
+const heartbeat: Message = {
+  type: 'Heartbeat',
+  from: 'n1',
+  to: 'n2',
+  term: 3,
+  commit: 7,
+} as Message
 const sent = (): RaftEvent => ({ type: 'message-sent', node: 'n1', term: 3, message: heartbeat })
-const committed = (from: number, to: number): RaftEvent =>
-  ({ type: 'committed', node: 'n1', term: 3, from, to, rule: 'quorum' })
-const applied = (from: number, to: number): RaftEvent =>
-  ({ type: 'applied', node: 'n1', term: 3, from, to })
+const committed = (from: number, to: number): RaftEvent => ({
+  type: 'committed',
+  node: 'n1',
+  term: 3,
+  from,
+  to,
+  rule: 'quorum',
+})
+const applied = (from: number, to: number): RaftEvent => ({
+  type: 'applied',
+  node: 'n1',
+  term: 3,
+  from,
+  to,
+})
 const roleChanged: RaftEvent = {
   type: 'role-changed',
   node: 'n1',
@@ -111,11 +128,12 @@ describe('the event stream hub', () => {
     events.publish(roleChanged)
     events.publish(committed(502, 502))
     vi.advanceTimersByTime(60)
-    expect(socket.events().slice(2).map((f) => f.event.type)).toEqual([
-      'committed',
-      'role-changed',
-      'committed',
-    ])
+    expect(
+      socket
+        .events()
+        .slice(2)
+        .map((f) => f.event.type),
+    ).toEqual(['committed', 'role-changed', 'committed'])
   })
 
   test('a consumer that does not read loses message events first, then is disconnected', () => {

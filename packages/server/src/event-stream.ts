@@ -210,7 +210,10 @@ export class EventHub {
           this.#disconnect(subscriber)
           break
         }
-        if (isMessageEvent(queued.event as RaftEvent) && buffered > this.#limits.bufferedBytesSoftMax) {
+        if (
+          isMessageEvent(queued.event as RaftEvent) &&
+          buffered > this.#limits.bufferedBytesSoftMax
+        ) {
           subscriber.droppedMessages++
           continue
         }

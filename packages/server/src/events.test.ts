@@ -31,7 +31,8 @@ async function collect(
   return frames
 }
 
-const wsUrl = (http: string, query = '') => `${http.replace('http://', 'ws://')}/v1/cluster/events${query}`
+const wsUrl = (http: string, query = '') =>
+  `${http.replace('http://', 'ws://')}/v1/cluster/events${query}`
 
 describe('GET /v1/cluster/events', () => {
   test('streams the status at once and core events (commits, applies) as writes happen', async () => {
@@ -59,7 +60,12 @@ describe('GET /v1/cluster/events', () => {
     })
     const events = frames.filter((f) => f.type === 'raft-event')
     expect(events.some((e) => e.event.type === 'committed')).toBe(true)
-    for (const e of events) expect(e).toMatchObject({ node: status.node, seq: expect.any(Number), time: expect.any(Number) })
+    for (const e of events)
+      expect(e).toMatchObject({
+        node: status.node,
+        seq: expect.any(Number),
+        time: expect.any(Number),
+      })
     // No message events unless asked for.
     expect(events.filter((e) => e.event.type.startsWith('message-'))).toEqual([])
     const seqs = events.map((e) => e.seq as number)
@@ -68,11 +74,16 @@ describe('GET /v1/cluster/events', () => {
 
   test('?messages=1 adds sampled message events, with byte payloads as sizes', async () => {
     const leaderUrl = await cluster.leaderUrl()
-    const frames = await collect(wsUrl(leaderUrl, '?messages=1&messageRate=50'), (f) =>
-      f.filter((x) => x.type === 'raft-event' && x.event.type === 'message-sent').length >= 5,
+    const frames = await collect(
+      wsUrl(leaderUrl, '?messages=1&messageRate=50'),
+      (f) =>
+        f.filter((x) => x.type === 'raft-event' && x.event.type === 'message-sent').length >= 5,
     )
     const message = frames.find((f) => f.type === 'raft-event' && f.event.type === 'message-sent')!
-    expect(message.event.message).toMatchObject({ from: message.node, describe: expect.any(String) })
+    expect(message.event.message).toMatchObject({
+      from: message.node,
+      describe: expect.any(String),
+    })
   })
 
   test('other upgrades are refused; a plain GET is told to upgrade', async () => {

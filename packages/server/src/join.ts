@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { joinProof } from './join-proof.js'
 
 /**
  * Asks a member of a running cluster (any node: it forwards to the leader) to add this node,
@@ -14,6 +15,8 @@ export async function joinCluster(
     learnPeer: (id: string, peerAddr: string) => void
     /** Sent as a Bearer token when the cluster requires API keys for administration. */
     apiKey?: string | undefined
+    /** Proves this node knows the cluster's secret. */
+    clusterSecret?: string | undefined
     attemptsMax?: number
   },
 ): Promise<void> {
@@ -34,7 +37,13 @@ export async function joinCluster(
       const response = await fetch(new URL('/v1/cluster/members', seedUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
-        body: JSON.stringify({ ...self, learner: false }),
+        body: JSON.stringify({
+          ...self,
+          learner: false,
+          ...(options.clusterSecret === undefined
+            ? {}
+            : { proof: joinProof(options.clusterSecret, self) }),
+        }),
         signal: AbortSignal.timeout(30_000),
       })
       if (response.ok || response.status === 409) {
@@ -44,14 +53,19 @@ export async function joinCluster(
         )
         return
       }
-      logger.warn(
-        { seed: seedUrl, status: response.status, body: await response.text() },
-        'join refused; retrying',
-      )
+      const body = await response.text()
+      if (response.status === 401 || response.status === 403) {
+        // Retrying will not make this node know the secret or the key.
+        throw new JoinRefused(`the cluster refused to add this node (${response.status}): ${body}`)
+      }
+      logger.warn({ seed: seedUrl, status: response.status, body }, 'join refused; retrying')
     } catch (error) {
+      if (error instanceof JoinRefused) throw error
       logger.warn({ seed: seedUrl, err: (error as Error).message }, 'join failed; retrying')
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)))
   }
   throw new Error(`could not join the cluster through ${seedUrl}`)
 }
+
+class JoinRefused extends Error {}

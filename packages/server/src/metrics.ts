@@ -40,13 +40,33 @@ export class NodeMetrics {
           this.inc(pick(read()))
         },
       })
-    counter('raftkit_peer_messages_sent_total', 'Peer messages written to sockets', (t) => t.messagesSent)
-    counter('raftkit_peer_messages_received_total', 'Peer messages received', (t) => t.messagesReceived)
+    counter(
+      'raftkit_peer_messages_sent_total',
+      'Peer messages written to sockets',
+      (t) => t.messagesSent,
+    )
+    counter(
+      'raftkit_peer_messages_received_total',
+      'Peer messages received',
+      (t) => t.messagesReceived,
+    )
     counter('raftkit_peer_bytes_sent_total', 'Bytes written to peer sockets', (t) => t.bytesSent)
-    counter('raftkit_peer_bytes_received_total', 'Bytes read from peer sockets', (t) => t.bytesReceived)
+    counter(
+      'raftkit_peer_bytes_received_total',
+      'Bytes read from peer sockets',
+      (t) => t.bytesReceived,
+    )
     counter('raftkit_peer_reconnects_total', 'Outbound peer reconnections', (t) => t.reconnects)
-    counter('raftkit_peer_handshake_failures_total', 'Peer handshakes refused (wrong secret, garbage)', (t) => t.handshakeFailures)
-    counter('raftkit_peer_protocol_errors_total', 'Peer connections closed for a frame that did not decode', (t) => t.protocolErrors)
+    counter(
+      'raftkit_peer_handshake_failures_total',
+      'Peer handshakes refused (wrong secret, garbage)',
+      (t) => t.handshakeFailures,
+    )
+    counter(
+      'raftkit_peer_protocol_errors_total',
+      'Peer connections closed for a frame that did not decode',
+      (t) => t.protocolErrors,
+    )
     new Counter({
       name: 'raftkit_peer_messages_dropped_total',
       help: 'Peer messages the transport dropped, by reason',

@@ -95,9 +95,24 @@ describe('a three-node cluster over real sockets', () => {
     expect((await call(url, 'GET', '/v1/kv/x?consistency=maybe')).status).toBe(400)
     expect((await call(url, 'GET', '/v1/nope')).status).toBe(404)
     const wrongMethod = await call(url, 'PATCH', '/v1/kv/x', { value: 'v' })
-    expect(wrongMethod).toMatchObject({ status: 405, json: { error: { code: 'method_not_allowed' } } })
-    expect((await call(url, 'PUT', '/v1/kv/x', { value: 'v' }, { 'x-raftkit-client-id': 'c', 'x-raftkit-seq': '0' })).status).toBe(400)
-    expect((await call(url, 'PUT', '/v1/kv/x', { value: 'v' }, { 'x-raftkit-client-id': 'c' })).status).toBe(400)
+    expect(wrongMethod).toMatchObject({
+      status: 405,
+      json: { error: { code: 'method_not_allowed' } },
+    })
+    expect(
+      (
+        await call(
+          url,
+          'PUT',
+          '/v1/kv/x',
+          { value: 'v' },
+          { 'x-raftkit-client-id': 'c', 'x-raftkit-seq': '0' },
+        )
+      ).status,
+    ).toBe(400)
+    expect(
+      (await call(url, 'PUT', '/v1/kv/x', { value: 'v' }, { 'x-raftkit-client-id': 'c' })).status,
+    ).toBe(400)
     expect((await call(url, 'PUT', '/v1/kv/x', { value: 'v', ttlMs: -1 })).status).toBe(400)
     expect((await call(url, 'POST', '/v1/kv/x/cas', { expected: 1, value: 'v' })).status).toBe(400)
     expect((await call(url, 'GET', '/v1/kv?limit=5000')).status).toBe(400)

@@ -18,8 +18,9 @@ import type { NodeConfig } from './config.js'
 import { startDuties } from './duties.js'
 import { EventHub } from './event-stream.js'
 import { attachEventStream } from './events-endpoint.js'
-import { forwardRequest } from './forward.js'
+import { Forwarder } from './forward.js'
 import { joinCluster } from './join.js'
+import { verifyJoinProof } from './join-proof.js'
 import { createKvService } from './kv-service.js'
 import { NodeMetrics } from './metrics.js'
 import {
@@ -62,7 +63,10 @@ export interface NodeExtensions {
    * snapshot over it nor applies an entry twice. It may be created from the node's data
    * directory, which exists when this is called.
    */
-  readonly stateMachine?: (context: { dataDir: string; logger: Logger }) => NodeStateMachine | Promise<NodeStateMachine>
+  readonly stateMachine?: (context: {
+    dataDir: string
+    logger: Logger
+  }) => NodeStateMachine | Promise<NodeStateMachine>
   /** Adds routes to the node's HTTP app (after the key-value and cluster routes). */
   readonly routes?: (
     app: Hono,
@@ -100,11 +104,15 @@ function splitHostPort(value: string): { host: string; port: number } {
  * shuts everything down in order: HTTP first (no new requests), then the replica (pending
  * requests fail), then the transport and the log.
  */
-export async function startNode(config: NodeConfig, options: NodeExtensions = {}): Promise<RunningNode> {
+export async function startNode(
+  config: NodeConfig,
+  options: NodeExtensions = {},
+): Promise<RunningNode> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: config.id } })
   await mkdir(config.dataDir, { recursive: true })
   const metrics = new NodeMetrics()
   const store = await FileLogStore.open(join(config.dataDir, 'wal'), {
+    segmentBytesMax: config.walSegmentBytes,
     onSync: (durationMs) => metrics.observeFsync(durationMs),
   })
   const persisted = store.recovered
@@ -164,7 +172,13 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       events.publish(event)
       if (event.type === 'role-changed') {
         logger.info(
-          { term: event.term, from: event.from, to: event.to, leader: event.leaderId, rule: event.rule },
+          {
+            term: event.term,
+            from: event.from,
+            to: event.to,
+            leader: event.leaderId,
+            rule: event.rule,
+          },
           `became ${event.to}`,
         )
         if (event.leaderId !== undefined && event.leaderId !== lastLeader) {
@@ -181,7 +195,12 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       } else if (event.type === 'entries-missing') {
         // Once per heartbeat or probe until repaired, which is short; worth every line.
         logger.warn(
-          { peer: event.peer, expectedIndex: event.expectedIndex, lastIndex: event.lastIndex, term: event.term },
+          {
+            peer: event.peer,
+            expectedIndex: event.expectedIndex,
+            lastIndex: event.lastIndex,
+            term: event.term,
+          },
           `acknowledged entries missing: ${event.rule}`,
         )
       }
@@ -236,8 +255,13 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
   metrics.watchTransport(() => transport.stats())
   metrics.gauge('raftkit_wal_segments', 'WAL segment files on disk', () => store.stats.segmentCount)
   metrics.gauge('raftkit_ttl_keys', 'Keys with a TTL', () => state.keysWithTtl)
-  metrics.gauge('raftkit_event_streams', 'Open /v1/cluster/events streams', () => events.subscriberCount)
+  metrics.gauge(
+    'raftkit_event_streams',
+    'Open /v1/cluster/events streams',
+    () => events.subscriberCount,
+  )
 
+  const forwarder = new Forwarder(config.id, config.requestTimeoutMs)
   const blocked = new Set<NodeId>()
   const app = createApp({
     nodeId: config.id,
@@ -248,6 +272,10 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
     apiKeys: config.apiKeys,
     apiKeyCheck: options.apiKeyCheck,
     corsOrigins: config.corsOrigins,
+    verifyJoin:
+      config.clusterSecret === undefined
+        ? undefined
+        : (member, proof) => verifyJoinProof(config.clusterSecret!, member, proof),
     debugFaults: config.debugFaults
       ? {
           block(ids) {
@@ -263,7 +291,7 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
           blocked: () => [...blocked],
         }
       : undefined,
-    forward: (request, leaderUrl) => forwardRequest(request, leaderUrl, config.id, config.requestTimeoutMs),
+    forward: (request, leaderUrl) => forwarder.forward(request, leaderUrl),
     extend:
       options.routes === undefined
         ? undefined
@@ -318,21 +346,7 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
     'node started',
   )
 
-  if (fresh && config.join !== undefined) {
-    await joinCluster(
-      config.join,
-      { id: config.id, peerAddr: config.listenPeer, clientUrl: advertisedClient },
-      {
-        logger,
-        apiKey: options.joinApiKey ?? config.apiKeys[0],
-        learnPeer: (id, addr) => {
-          if (id !== config.id) transport.setPeer(id, addr)
-        },
-      },
-    )
-  }
-
-  return {
+  const running: RunningNode = {
     id: config.id,
     clientUrl: url,
     peerPort: transport.address.port,
@@ -345,6 +359,7 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       detachEvents()
       ;(server as Server).closeIdleConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      forwarder.close()
       await replica.stop()
       await options.stop?.()
       await transport.close()
@@ -352,4 +367,26 @@ export async function startNode(config: NodeConfig, options: NodeExtensions = {}
       logger.info({}, 'node stopped')
     },
   }
+
+  if (fresh && config.join !== undefined) {
+    // A node the cluster refuses (it lacks the secret or the key) must not linger half-started.
+    try {
+      await joinCluster(
+        config.join,
+        { id: config.id, peerAddr: config.listenPeer, clientUrl: advertisedClient },
+        {
+          logger,
+          apiKey: options.joinApiKey ?? config.apiKeys[0],
+          clusterSecret: config.clusterSecret,
+          learnPeer: (id, addr) => {
+            if (id !== config.id) transport.setPeer(id, addr)
+          },
+        },
+      )
+    } catch (error) {
+      await running.stop()
+      throw error
+    }
+  }
+  return running
 }

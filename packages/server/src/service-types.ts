@@ -70,7 +70,7 @@ export interface MemberView {
 
 export interface ClusterService {
   view(): {
-    leaderId: NodeId | undefined
+    leaderId: NodeId | null
     term: number
     commitIndex: number
     appliedIndex: number

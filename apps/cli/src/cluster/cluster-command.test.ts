@@ -1,14 +1,35 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 
 const binary = fileURLToPath(new URL('../../bin/raftkit.js', import.meta.url))
-const clientBase = 27400
-const peerBase = 27500
+let clientBase = 0
+let peerBase = 0
 let dataDir: string | undefined
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/** A base port B such that B+1..B+count are all free (raftkit start takes port bases). */
+async function freePortBase(count: number, avoid: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000)
+    const ports = Array.from({ length: count }, (_, i) => base + 1 + i)
+    if (ports.some((p) => avoid.includes(p))) continue
+    const free = await Promise.all(ports.map(portIsFree))
+    if (free.every(Boolean)) return base
+  }
+  throw new Error('no free port range found')
+}
 
 afterAll(async () => {
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
@@ -59,6 +80,8 @@ const url = (i: number): string => `http://127.0.0.1:${clientBase + i}`
 describe('raftkit start', () => {
   test('runs three node processes that elect a leader and serve writes; a rerun recovers the data', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'raftkit-start-'))
+    clientBase = await freePortBase(3)
+    peerBase = await freePortBase(3, [clientBase + 1, clientBase + 2, clientBase + 3])
     const first = startCluster(dataDir)
     await until(
       async () => ((await fetch(url(1) + '/v1/cluster/leader')).ok ? true : undefined),

@@ -1,6 +1,18 @@
 import type { Io } from '../io.js'
 import { LocalClusterProcesses } from './local-cluster.js'
 
+/**
+ * Something `raftkit start` runs next to the nodes (Raft Lab's server, for one): started once the
+ * node processes are, stopped before them. `describe` is printed with the nodes' URLs.
+ */
+export interface ClusterCompanion {
+  readonly name: string
+  start(
+    cluster: LocalClusterProcesses,
+    io: Io,
+  ): Promise<{ describe?: string; stop(): Promise<void> }>
+}
+
 export interface ClusterCommandSettings {
   readonly nodes: number
   readonly dataDir: string
@@ -46,7 +58,7 @@ function summarize(id: string, line: string, verbose: boolean): string | undefin
  */
 export async function runClusterCommand(
   settings: ClusterCommandSettings,
-  context: { io: Io; signal: AbortSignal },
+  context: { io: Io; signal: AbortSignal; companions?: readonly ClusterCompanion[] },
 ): Promise<number> {
   const { io } = context
   const cluster = new LocalClusterProcesses(
@@ -76,12 +88,25 @@ export async function runClusterCommand(
       `Ctrl-C stops the cluster; running this again recovers its data.\n\n`,
   )
   await cluster.start()
+  const started: { name: string; stop(): Promise<void> }[] = []
+  for (const companion of context.companions ?? []) {
+    const running = await companion.start(cluster, io)
+    started.push({ name: companion.name, stop: running.stop })
+    if (running.describe !== undefined) io.stdout.write(`${running.describe}\n`)
+  }
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) resolve()
     context.signal.addEventListener('abort', () => resolve(), { once: true })
     process.once('SIGTERM', () => resolve())
   })
   io.stdout.write('\nraftkit: stopping the cluster...\n')
+  for (const companion of started.reverse()) {
+    await companion
+      .stop()
+      .catch((error: Error) =>
+        io.stderr.write(`raftkit: ${companion.name} did not stop cleanly: ${error.message}\n`),
+      )
+  }
   await cluster.stop()
   io.stdout.write('raftkit: stopped.\n')
   return 0

@@ -96,6 +96,32 @@ export class LocalClusterProcesses {
     })
   }
 
+  member(id: string): LocalClusterMember {
+    const member = this.members.find((m) => m.id === id)
+    if (member === undefined) throw new Error(`no member ${id}`)
+    return member
+  }
+
+  /**
+   * Sends `signal` to one node: SIGKILL to crash it, SIGSTOP/SIGCONT to pause and resume it,
+   * SIGTERM to stop it cleanly. Resolves once a killed or stopped node has exited. (For Raft Lab.)
+   */
+  async signal(id: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.member(id).process
+    if (child === undefined || child.exitCode !== null) return
+    const exits = signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT'
+    const exited = exits ? new Promise<void>((done) => child.once('exit', () => done())) : undefined
+    child.kill(signal)
+    await exited
+  }
+
+  /** Starts a node that is not running (after a crash or a stop), with its data directory. */
+  async restart(id: string): Promise<void> {
+    const member = this.member(id)
+    if (member.process !== undefined && member.process.exitCode === null) return
+    await this.startMember(member)
+  }
+
   /** Sends SIGTERM to every node and waits for them to exit (SIGKILL after `graceMs`). */
   async stop(graceMs = 5000): Promise<void> {
     this.#stopping = true

@@ -27,6 +27,7 @@ export interface RawNodeFlags {
   readonly electionTicks?: string
   readonly snapshotEvery?: string
   readonly heartbeatTicks?: string
+  readonly walSegmentBytes?: string
   readonly requestTimeoutMs?: string
   readonly codec?: string
   readonly logLevel?: string
@@ -95,6 +96,7 @@ export async function runNodeCommand(
       electionTimeoutTicks: integer('election-ticks', flags.electionTicks),
       snapshotEveryEntries: integer('snapshot-every', flags.snapshotEvery),
       heartbeatIntervalTicks: integer('heartbeat-ticks', flags.heartbeatTicks),
+      walSegmentBytes: integer('wal-segment-bytes', flags.walSegmentBytes),
       requestTimeoutMs: integer('request-timeout-ms', flags.requestTimeoutMs),
       codec: flags.codec as NodeConfigInput['codec'],
       logLevel: flags.logLevel as NodeConfigInput['logLevel'],

@@ -46,7 +46,8 @@ export class AckedWriter {
             headers: { 'x-raftkit-client-id': this.#clientId, 'x-raftkit-seq': String(seq) },
           },
         )
-        if (reply.status === 200) return { node, revision: (reply.json as { revision: number }).revision }
+        if (reply.status === 200)
+          return { node, revision: (reply.json as { revision: number }).revision }
         throw new Error(
           `${node} answered ${reply.status}${'text' in reply ? ` ${reply.text}` : `: ${reply.error}`}`,
         )
@@ -62,7 +63,8 @@ export class AckedWriter {
     prefix: string,
     options: { via?: readonly string[] } = {},
   ): Promise<void> {
-    for (let i = 0; i < count; i++) await this.put(`${prefix}${i}`, `${prefix}${i}=${i * 7}`, options)
+    for (let i = 0; i < count; i++)
+      await this.put(`${prefix}${i}`, `${prefix}${i}=${i * 7}`, options)
   }
 
   /** The acknowledged writes whose key starts with `prefix`. */
@@ -83,7 +85,8 @@ export async function readAll(
     const query = new URLSearchParams({ prefix, limit: '1000', consistency })
     if (after !== undefined) query.set('after', after)
     const reply = await http(baseUrl, 'GET', `/v1/kv?${query}`, undefined, { timeoutMs: 10_000 })
-    if (reply.status !== 200) throw new Error(`list ${prefix} on ${baseUrl}: ${reply.status} ${reply.text}`)
+    if (reply.status !== 200)
+      throw new Error(`list ${prefix} on ${baseUrl}: ${reply.status} ${reply.text}`)
     const page = reply.json as {
       items: { key: string; value: string }[]
       more: boolean
@@ -104,7 +107,9 @@ export function missingWrites(
   for (const [key, value] of acked) {
     const found = actual.get(key)
     if (found !== value)
-      problems.push(`${key}: acknowledged ${JSON.stringify(value)}, found ${JSON.stringify(found ?? null)}`)
+      problems.push(
+        `${key}: acknowledged ${JSON.stringify(value)}, found ${JSON.stringify(found ?? null)}`,
+      )
   }
   return problems
 }

@@ -21,6 +21,10 @@ export interface ProcessClusterOptions {
   readonly requestTimeoutMs?: number
   /** A name for the temporary directory, to tell clusters apart in /tmp. */
   readonly name?: string
+  /** Peers must prove they know it (passed as RAFTKIT_CLUSTER_SECRET, never on the command line). */
+  readonly clusterSecret?: string
+  /** More `raftkit node` flags for every node, e.g. ['--snapshot-every', '100']. */
+  readonly extraArgs?: readonly string[]
 }
 
 export type NodeState = 'running' | 'paused' | 'killed' | 'exited'
@@ -99,14 +103,20 @@ export async function freePort(): Promise<number> {
 export class ProcessCluster {
   readonly nodes: ProcessNode[]
   readonly root: string
-  readonly #options: Required<Omit<ProcessClusterOptions, 'name'>>
+  readonly #options: Required<Omit<ProcessClusterOptions, 'name' | 'clusterSecret'>> & {
+    clusterSecret: string | undefined
+  }
+  /** Nodes started with --join (not founders); killed with the cluster. */
+  readonly joiners: ProcessNode[] = []
   readonly #initialCluster: string
   readonly #initialClientUrls: string
 
   private constructor(
     root: string,
     nodes: ProcessNode[],
-    options: Required<Omit<ProcessClusterOptions, 'name'>>,
+    options: Required<Omit<ProcessClusterOptions, 'name' | 'clusterSecret'>> & {
+      clusterSecret: string | undefined
+    },
   ) {
     this.root = root
     this.nodes = nodes
@@ -136,6 +146,8 @@ export class ProcessCluster {
       electionTicks: options.electionTicks ?? 10,
       logLevel: options.logLevel ?? 'warn',
       requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+      clusterSecret: options.clusterSecret,
+      extraArgs: options.extraArgs ?? [],
     })
     try {
       await Promise.all(nodes.map((n) => cluster.start(n.id)))
@@ -166,6 +178,75 @@ export class ProcessCluster {
     return this.nodes.filter((n) => n.state === 'running')
   }
 
+  /**
+   * Starts a new node that joins the running cluster through `seed`'s client URL (`--join`), with
+   * its own data directory under the cluster's; `clusterSecret` overrides the cluster's (a node
+   * that does not know it, to show it cannot join). Resolves once it serves HTTP, which it does
+   * while its join is still in progress.
+   */
+  async spawnJoiner(
+    id: string,
+    seed: string,
+    options: { clusterSecret?: string | undefined } = {},
+  ): Promise<ProcessNode> {
+    return this.#spawnExtra(id, ['--join', this.url(seed)], options)
+  }
+
+  /**
+   * Starts a node that believes it is one of the founders: its `--initial-cluster` lists the
+   * cluster's members and itself, so it campaigns for votes the members never promised it.
+   */
+  async spawnRogue(
+    id: string,
+    options: { clusterSecret?: string | undefined } = {},
+  ): Promise<ProcessNode> {
+    const peerPort = await freePort()
+    return this.#spawnExtra(
+      id,
+      ['--initial-cluster', `${this.#initialCluster},${id}=127.0.0.1:${peerPort}`],
+      options,
+      peerPort,
+    )
+  }
+
+  async #spawnExtra(
+    id: string,
+    membershipArgs: string[],
+    options: { clusterSecret?: string | undefined },
+    peerPort?: number,
+  ): Promise<ProcessNode> {
+    const node = new ProcessNode(
+      id,
+      `http://127.0.0.1:${await freePort()}`,
+      peerPort ?? (await freePort()),
+      join(this.root, id),
+    )
+    this.joiners.push(node)
+    const args = [
+      raftkitBin,
+      'node',
+      '--id',
+      id,
+      '--data-dir',
+      node.dataDir,
+      '--listen-client',
+      node.clientUrl,
+      '--listen-peer',
+      node.peerAddr,
+      ...membershipArgs,
+      '--tick-ms',
+      String(this.#options.tickMs),
+      '--election-ticks',
+      String(this.#options.electionTicks),
+      '--log-level',
+      this.#options.logLevel,
+      ...this.#options.extraArgs,
+    ]
+    const secret = 'clusterSecret' in options ? options.clusterSecret : this.#options.clusterSecret
+    await this.#spawn(node, args, secret, undefined)
+    return node
+  }
+
   /** Spawns the node (again, with the same data directory) and waits until it serves HTTP. */
   async start(id: string, options: { timeoutMs?: number } = {}): Promise<void> {
     const node = this.node(id)
@@ -192,10 +273,22 @@ export class ProcessCluster {
       '--log-level',
       this.#options.logLevel,
       ...(this.#options.debugFaults ? ['--debug-faults'] : []),
+      ...this.#options.extraArgs,
     ]
+    await this.#spawn(node, args, this.#options.clusterSecret, options.timeoutMs)
+  }
+
+  async #spawn(
+    node: ProcessNode,
+    args: string[],
+    clusterSecret: string | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<void> {
+    const id = node.id
     const env: NodeJS.ProcessEnv = { ...process.env }
     for (const name of Object.keys(env)) if (name.startsWith('RAFTKIT_')) delete env[name]
     env.RAFTKIT_REQUEST_TIMEOUT_MS = String(this.#options.requestTimeoutMs)
+    if (clusterSecret !== undefined) env.RAFTKIT_CLUSTER_SECRET = clusterSecret
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     liveChildren.add(child)
     node.child = child
@@ -222,12 +315,14 @@ export class ProcessCluster {
       `${id} to serve /healthz`,
       async () => {
         if (node.child !== child) throw new Error(`${id} exited: ${node.unexpectedExits.at(-1)}`)
-        return (await http(node.clientUrl, 'GET', '/healthz', undefined, { timeoutMs: 1000 }))
-          .status === 200
+        return (
+          (await http(node.clientUrl, 'GET', '/healthz', undefined, { timeoutMs: 1000 })).status ===
+          200
+        )
       },
-      { timeoutMs: options.timeoutMs ?? 20_000, intervalMs: 25 },
+      { timeoutMs: timeoutMs ?? 20_000, intervalMs: 25 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${this.tail(id)}`)
+      throw new Error(`${error.message}\n${this.#tailOf(node)}`)
     })
   }
 
@@ -243,8 +338,9 @@ export class ProcessCluster {
   }
 
   /** kill -9 of every node at the same instant. */
-  async killAll(): Promise<void> {
-    const children = this.nodes.flatMap((n) => (n.child === undefined ? [] : [n]))
+  async killAll(options: { joiners?: boolean } = {}): Promise<void> {
+    const all = options.joiners === true ? [...this.nodes, ...this.joiners] : this.nodes
+    const children = all.flatMap((n) => (n.child === undefined ? [] : [n]))
     const exits = children.map(
       (n) => new Promise<void>((resolve) => n.child!.once('exit', () => resolve())),
     )
@@ -263,7 +359,8 @@ export class ProcessCluster {
   /** SIGSTOP: the process keeps its sockets and memory but runs no code at all. */
   pause(id: string): void {
     const node = this.node(id)
-    if (node.child === undefined || node.state !== 'running') throw new Error(`${id} is not running`)
+    if (node.child === undefined || node.state !== 'running')
+      throw new Error(`${id} is not running`)
     node.child.kill('SIGSTOP')
     node.state = 'paused'
   }
@@ -391,8 +488,11 @@ export class ProcessCluster {
 
   /** The last lines of one node's output, for failure messages. */
   tail(id: string, lines = 30): string {
-    const node = this.node(id)
-    return [`--- last ${lines} lines of ${id} ---`, ...node.lines.slice(-lines)].join('\n')
+    return this.#tailOf(this.node(id), lines)
+  }
+
+  #tailOf(node: ProcessNode, lines = 30): string {
+    return [`--- last ${lines} lines of ${node.id} ---`, ...node.lines.slice(-lines)].join('\n')
   }
 
   /** Everything worth knowing when a test fails: states, unexpected exits, recent output. */
@@ -409,7 +509,7 @@ export class ProcessCluster {
 
   /** Kills every process and removes the data directories (keeps them with RAFTKIT_KEEP_DATA=1). */
   async destroy(): Promise<void> {
-    await this.killAll()
+    await this.killAll({ joiners: true })
     await sleep(10)
     if (process.env.RAFTKIT_KEEP_DATA === '1') {
       process.stderr.write(`raftkit test data kept in ${this.root}\n`)

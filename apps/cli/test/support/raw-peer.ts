@@ -89,7 +89,8 @@ export class RawPeerConnection {
         try {
           const value = JSON.parse(payload.toString('utf8')) as Record<string, unknown>
           if (value.kind === kind) return value
-          if (value.kind === 'reject') throw new Error(`handshake rejected: ${String(value.reason)}`)
+          if (value.kind === 'reject')
+            throw new Error(`handshake rejected: ${String(value.reason)}`)
         } catch (error) {
           if ((error as Error).message.startsWith('handshake rejected')) throw error
         }

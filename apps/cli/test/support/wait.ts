@@ -1,6 +1,7 @@
 /** Polling with deadlines. Deadlines are generous bounds for convergence, never timing claims. */
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Calls `probe` until it returns something other than `undefined` or `false` (an exception

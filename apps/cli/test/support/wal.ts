@@ -92,7 +92,12 @@ export async function tearUnsyncedWrite(
     sizeBefore: bytes.length,
     sizeAfter: at + written.length,
     cutAt: at + half,
-    damagedRecord: { offset: at, end: at + record.length, type: walRecordType.entries, writeOffset: at },
+    damagedRecord: {
+      offset: at,
+      end: at + record.length,
+      type: walRecordType.entries,
+      writeOffset: at,
+    },
     recordsLost: 0,
     recordsBefore: records.length,
   }

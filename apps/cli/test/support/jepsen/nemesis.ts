@@ -14,7 +14,13 @@ import { sleep } from '../wait.js'
  */
 export type FaultKind = 'kill' | 'kill-all' | 'pause' | 'partition' | 'split-leader'
 
-export const faultKinds: readonly FaultKind[] = ['kill', 'kill-all', 'pause', 'partition', 'split-leader']
+export const faultKinds: readonly FaultKind[] = [
+  'kill',
+  'kill-all',
+  'pause',
+  'partition',
+  'split-leader',
+]
 
 export interface NemesisOptions {
   readonly faults: readonly FaultKind[]
@@ -50,7 +56,9 @@ export class Nemesis {
   }
 
   async run(shouldStop: () => boolean): Promise<void> {
-    const kinds = this.#options.faults.filter((kind) => kind !== 'split-leader' || this.#cluster.nodes.length >= 5)
+    const kinds = this.#options.faults.filter(
+      (kind) => kind !== 'split-leader' || this.#cluster.nodes.length >= 5,
+    )
     if (kinds.length === 0) return
     while (!shouldStop()) {
       await this.#pause(this.#options.calmMs, shouldStop)
@@ -66,7 +74,8 @@ export class Nemesis {
 
   async #pause(range: readonly [number, number], shouldStop: () => boolean): Promise<void> {
     const until = performance.now() + this.#rng.int(range[0], range[1])
-    while (!shouldStop() && performance.now() < until) await sleep(Math.min(50, until - performance.now()))
+    while (!shouldStop() && performance.now() < until)
+      await sleep(Math.min(50, until - performance.now()))
   }
 
   /** The leader if one is known right now (half the time), else a random node. */

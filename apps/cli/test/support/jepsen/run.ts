@@ -104,7 +104,8 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
     const crashes: string[] = []
     for (const node of cluster.nodes) {
       for (const exit of node.unexpectedExits) crashes.push(`${node.id} exited: ${exit}`)
-      for (const fatal of node.logged('replica stopped')) crashes.push(`${node.id} fail-stopped: ${String(fatal.err)}`)
+      for (const fatal of node.logged('replica stopped'))
+        crashes.push(`${node.id} fail-stopped: ${String(fatal.err)}`)
     }
     const failed = linearizability.status !== 'ok' || lost.length > 0 || crashes.length > 0
     let historyFile: string | undefined
@@ -135,7 +136,8 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
       historyFile,
       describe() {
         const faultCounts: Record<string, number> = {}
-        for (const fault of nemesis.log) faultCounts[fault.kind] = (faultCounts[fault.kind] ?? 0) + 1
+        for (const fault of nemesis.log)
+          faultCounts[fault.kind] = (faultCounts[fault.kind] ?? 0) + 1
         return [
           `jepsen seed ${options.seed}: ${options.nodes} nodes, ${options.clients} clients on ${options.keys} keys, ${options.durationMs} ms`,
           `  operations: ${history.operations.length} (${indeterminate} indeterminate) ${JSON.stringify(operations)}`,

@@ -17,9 +17,7 @@ export interface WorkloadOptions {
  * refused it before proposing anything); or why the client cannot know what happened.
  */
 type Outcome =
-  | { readonly output: KvOutput }
-  | { readonly failed: string }
-  | { readonly unknown: string }
+  { readonly output: KvOutput } | { readonly failed: string } | { readonly unknown: string }
 
 /**
  * One of the register clients: it reads, writes and compare-and-sets a few shared keys, one
@@ -43,7 +41,13 @@ export class RegisterClient {
   /** Values this client saw or wrote recently, per key: candidates for a CAS's `expected`. */
   readonly #seen = new Map<string, (string | null)[]>()
 
-  constructor(id: number, cluster: ProcessCluster, history: History, options: WorkloadOptions, rng: Rng) {
+  constructor(
+    id: number,
+    cluster: ProcessCluster,
+    history: History,
+    options: WorkloadOptions,
+    rng: Rng,
+  ) {
     this.#id = id
     this.#name = `jepsen-c${id}`
     this.#cluster = cluster
@@ -81,10 +85,25 @@ export class RegisterClient {
       this.#history.failed(outcome.failed)
       await sleep(10 + this.#rng.int(0, 40))
     } else if ('output' in outcome) {
-      this.#history.record({ clientId: this.#id, input, call, return: this.#history.now(), output: outcome.output, node })
+      this.#history.record({
+        clientId: this.#id,
+        input,
+        call,
+        return: this.#history.now(),
+        output: outcome.output,
+        node,
+      })
       this.#remember(input, outcome.output)
     } else {
-      this.#history.record({ clientId: this.#id, input, call, return: undefined, output: undefined, node, indeterminate: outcome.unknown })
+      this.#history.record({
+        clientId: this.#id,
+        input,
+        call,
+        return: undefined,
+        output: undefined,
+        node,
+        indeterminate: outcome.unknown,
+      })
       // Give a struggling cluster a moment instead of hammering it.
       await sleep(10 + this.#rng.int(0, 40))
     }
@@ -128,13 +147,20 @@ export class RegisterClient {
     switch (input.op) {
       case 'get': {
         const reply = await tryHttp(url, 'GET', kvPath(input.key), undefined, options)
-        if (reply.status === 200) return { output: { op: 'get', value: (reply as HttpReply).json.value as string } }
+        if (reply.status === 200)
+          return { output: { op: 'get', value: (reply as HttpReply).json.value as string } }
         if (reply.status === 404 && (reply as HttpReply).json?.error?.code === 'not_found')
           return { output: { op: 'get', value: null } }
         return unknown(reply)
       }
       case 'put': {
-        const reply = await tryHttp(url, 'PUT', kvPath(input.key), { value: input.value }, session())
+        const reply = await tryHttp(
+          url,
+          'PUT',
+          kvPath(input.key),
+          { value: input.value },
+          session(),
+        )
         if (reply.status === 200) return { output: { op: 'put' } }
         return unknown(reply)
       }
@@ -161,7 +187,9 @@ export class RegisterClient {
 function unknown(reply: HttpReply | { status: 'error'; error: string }): Outcome {
   if (reply.status === 400 || reply.status === 413 || reply.status === 415) {
     // The request itself was wrong: a bug in this client or the API, never a fault.
-    throw new Error(`the node refused a well-formed request: ${reply.status} ${(reply as HttpReply).text}`)
+    throw new Error(
+      `the node refused a well-formed request: ${reply.status} ${(reply as HttpReply).text}`,
+    )
   }
   if ('error' in reply) {
     // Refused connections never carried the request.
@@ -170,8 +198,11 @@ function unknown(reply: HttpReply | { status: 'error'; error: string }): Outcome
   }
   // `no_leader`: the node that answered (the one asked, or the leader a follower forwarded to)
   // refused to propose, so nothing reached a log. Every other 5xx may hide an entry in a log.
-  if (reply.status === 503 && reply.json?.error?.code === 'no_leader') return { failed: 'no_leader' }
-  return { unknown: `${reply.status} ${(reply.json?.error?.code as string | undefined) ?? reply.text.slice(0, 80)}` }
+  if (reply.status === 503 && reply.json?.error?.code === 'no_leader')
+    return { failed: 'no_leader' }
+  return {
+    unknown: `${reply.status} ${(reply.json?.error?.code as string | undefined) ?? reply.text.slice(0, 80)}`,
+  }
 }
 
 /**
@@ -206,10 +237,16 @@ export class LedgerClient {
           continue
         }
         const node = this.#rng.pick(running)
-        const reply = await tryHttp(node.clientUrl, 'PUT', kvPath(key), { value }, {
-          timeoutMs: this.#timeoutMs,
-          headers: { 'x-raftkit-client-id': 'jepsen-ledger', 'x-raftkit-seq': String(seq) },
-        })
+        const reply = await tryHttp(
+          node.clientUrl,
+          'PUT',
+          kvPath(key),
+          { value },
+          {
+            timeoutMs: this.#timeoutMs,
+            headers: { 'x-raftkit-client-id': 'jepsen-ledger', 'x-raftkit-seq': String(seq) },
+          },
+        )
         if (reply.status === 200) {
           this.acked.set(key, value)
           break
