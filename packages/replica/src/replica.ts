@@ -82,6 +82,13 @@ export class Replica<Result> {
   #commitWrite: Promise<void> | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
   readonly #durablyApplied: LogIndex
+  /**
+   * The last index the state machine has actually applied (or restored). The core's own applied
+   * index can run ahead of it: messages are stepped while a Ready is being handled, and a
+   * snapshot from the leader moves the core at once, before its Ready reaches the state machine.
+   * Reads and snapshots go by this one.
+   */
+  #machineApplied: LogIndex
 
   constructor(options: ReplicaOptions<Result>) {
     this.#options = options
@@ -98,6 +105,7 @@ export class Replica<Result> {
       { ...options.raft, appliedIndex, onEvent: options.onEvent },
       options.persisted,
     )
+    this.#machineApplied = appliedIndex
     this.#lastSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
     this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
@@ -299,6 +307,7 @@ export class Replica<Result> {
     // 4. Apply in log order; the state machine is deterministic, so replicas converge.
     if (ready.snapshot !== undefined) {
       await this.#options.stateMachine.restore(ready.snapshot)
+      this.#machineApplied = ready.snapshot.meta.index
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
@@ -314,7 +323,7 @@ export class Replica<Result> {
       )
     }
     this.#node.advance(ready)
-    this.#reads.appliedTo(this.#node.status().appliedIndex)
+    this.#reads.appliedTo(this.#machineApplied)
     this.#options.onReadyHandled?.({
       entries: ready.entries.length,
       committed: ready.committedEntries.length,
@@ -337,9 +346,10 @@ export class Replica<Result> {
       batch = []
       const results = await machine.applyBatch!(commands)
       commands.forEach((entry, i) => this.#proposals.applied(entry.index, entry.term, results[i] as Result))
+      this.#machineApplied = commands[commands.length - 1]!.index
     }
     for (const entry of entries) {
-      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
+      if (entry.index <= this.#machineApplied) continue // applied already (a durable state machine, a snapshot)
       if (entry.kind === 'command') {
         if (machine.applyBatch !== undefined) {
           batch.push(entry)
@@ -351,6 +361,7 @@ export class Replica<Result> {
         await flush()
         this.#proposals.applied(entry.index, entry.term, undefined as Result)
       }
+      this.#machineApplied = entry.index
     }
     await flush()
   }
@@ -358,7 +369,9 @@ export class Replica<Result> {
   async #maybeSnapshot(): Promise<void> {
     const every = this.#options.snapshotEveryEntries ?? 0
     if (every <= 0) return
-    const applied = this.#node.status().appliedIndex
+    const applied = this.#machineApplied
+    // A snapshot from the leader is on its way to the state machine: snapshot after it lands.
+    if (applied !== this.#node.status().appliedIndex) return
     if (applied - this.#lastSnapshotIndex < every) return
     const term = this.#node.termAt(applied)
     if (term === undefined) return

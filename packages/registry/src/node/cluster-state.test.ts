@@ -60,13 +60,18 @@ async function until<T>(
   for (;;) {
     const value = await probe().catch(() => undefined)
     if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last seen: ${lastSeen})`)
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
 
+let lastSeen = ''
+
 async function digestsAgree(c: RegistryTestCluster, indexes: number[]): Promise<boolean> {
   const applied = indexes.map((i) => c.machines[i]!.store.appliedIndex)
+  lastSeen = JSON.stringify(
+    indexes.map((i) => ({ store: applied[i], raft: c.nodes[i]!.replica.status().appliedIndex, failure: c.nodes[i]!.replica.failure?.message })),
+  )
   if (new Set(applied).size !== 1) return false
   const digests = await Promise.all(indexes.map((i) => c.machines[i]!.store.digest()))
   return new Set(digests).size === 1

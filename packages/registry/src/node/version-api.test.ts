@@ -351,6 +351,24 @@ describe('the rest of the node', () => {
     ])
   })
 
+  test('a key watch gets puts and deletes under its prefix only', async () => {
+    const events: any[] = []
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/watch/kv?prefix=app%2F`)
+    ws.on('message', (data) => events.push(JSON.parse(String(data))))
+    await new Promise((resolve) => ws.once('open', resolve))
+    await until(() => events.some((e) => e.type === 'progress'))
+    await call('PUT', '/v1/kv/app%2Fa', { value: '1' })
+    await call('PUT', '/v1/kv/other', { value: '1' })
+    await call('DELETE', '/v1/kv/app%2Fa')
+    await until(() => events.filter((e) => e.type === 'change').length === 2)
+    ws.close()
+    const changes = events.filter((e) => e.type === 'change').map((e) => e.change)
+    expect(changes.map((c) => [c.type, c.key])).toEqual([
+      ['put', 'app/a'],
+      ['delete', 'app/a'],
+    ])
+  })
+
   test('a watch with a bad query is refused with the error shape', async () => {
     const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/watch/versions?after=-1`)
     const refused = await new Promise<{ status: number; body: string }>((resolve) => {
