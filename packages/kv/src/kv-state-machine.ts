@@ -4,7 +4,7 @@ import type { KvCommand, KvResult } from './commands.js'
 import { MultisetHash } from './digest.js'
 import { kvLimits } from './limits.js'
 import { SessionTable } from './sessions.js'
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js'
+import { decodeSnapshot, encodeSnapshot, type KvSnapshotContent } from './snapshot.js'
 
 /** A key's value and the log index of the entry that last wrote it. */
 export interface KvRecord {
@@ -182,7 +182,29 @@ export class KvStateMachine {
    * or received bytes are corrupt; that is not a state a replica may continue from, so it throws.
    */
   restore(bytes: Uint8Array): void {
-    const snapshot = decodeSnapshot(bytes)
+    this.restoreContent(decodeSnapshot(bytes))
+  }
+
+  /**
+   * The snapshot's content without its encoding, for a wrapper that writes snapshots in its own
+   * (incremental) format: the records in key order are the caller's to gather with `records()`
+   * and `get()`; the sessions come from here, least recently used first.
+   */
+  sessionRows(): [string, number, KvResult][] {
+    return [...this.#sessions.entries()].map(([clientId, session]) => [
+      clientId,
+      session.seq,
+      session.result,
+    ])
+  }
+
+  /** Every key and its record, in no particular order. */
+  records(): IterableIterator<[string, KvRecord]> {
+    return this.#data.entries()
+  }
+
+  /** Replaces the whole state with decoded snapshot content (see `restore`). */
+  restoreContent(snapshot: KvSnapshotContent): void {
     this.#data.clear()
     this.#sessions.clear()
     this.#dataHash.clear()

@@ -36,7 +36,11 @@ export interface Transport {
  */
 export interface StateMachine<Result> {
   apply(entry: CommandEntry): Result | Promise<Result>
-  /** Serializes the state as of the last applied entry. */
+  /**
+   * Serializes the state as of the last applied entry at the moment of the call. A promise may
+   * resolve later (encoding a large state in slices), but must hold that moment's state: the
+   * replica goes on applying entries while it waits.
+   */
   snapshot(): Uint8Array | Promise<Uint8Array>
   /** Replaces the state with a snapshot's. */
   restore(snapshot: Snapshot): void | Promise<void>
