@@ -15,6 +15,11 @@ export interface KvRecord {
 export interface KvStateMachineOptions {
   /** Exactly-once sessions kept at most (least recently used evicted). */
   readonly sessionsMax?: number
+  /**
+   * Maintain `digest()` (default true). Hashing every key and value on every write costs a few
+   * microseconds per kilobyte; a node that never compares digests turns it off.
+   */
+  readonly digest?: boolean
 }
 
 /**
@@ -28,12 +33,16 @@ export interface KvStateMachineOptions {
 export class KvStateMachine {
   readonly #data = new Map<string, KvRecord>()
   readonly #sessions: SessionTable
-  readonly #dataHash = new MultisetHash()
-  readonly #sessionHash = new MultisetHash()
+  readonly #dataHash: RecordHash
+  readonly #sessionHash: RecordHash
+  readonly #digestEnabled: boolean
   #appliedIndex = 0
 
   constructor(options: KvStateMachineOptions = {}) {
     this.#sessions = new SessionTable(options.sessionsMax ?? kvLimits.sessionsMax)
+    this.#digestEnabled = options.digest ?? true
+    this.#dataHash = this.#digestEnabled ? new MultisetHash() : noHash
+    this.#sessionHash = this.#digestEnabled ? new MultisetHash() : noHash
   }
 
   /** The log index of the last command applied (or restored from a snapshot); 0 if none. */
@@ -157,6 +166,7 @@ export class KvStateMachine {
    * diverged almost surely do not. 32 hex digits.
    */
   digest(): string {
+    assert(this.#digestEnabled, 'digest() of a KvStateMachine created with digest: false')
     return this.#dataHash.hex() + this.#sessionHash.hex()
   }
 
@@ -225,4 +235,19 @@ export class KvStateMachine {
 /** Code-unit order, the same on every replica and runtime (unlike localeCompare). */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** What the state machine needs of a digest; `noHash` when digests are off. */
+interface RecordHash {
+  add(a: string, b: string, n: number): void
+  remove(a: string, b: string, n: number): void
+  clear(): void
+  hex(): string
+}
+
+const noHash: RecordHash = {
+  add() {},
+  remove() {},
+  clear() {},
+  hex: () => '',
 }

@@ -91,7 +91,7 @@ export interface NodeStateMachine extends StateMachine<ServerResult> {
  * the log; reads compare against the reader's clock but never change state.
  */
 export class ServerStateMachine implements NodeStateMachine {
-  readonly kv = new KvStateMachine()
+  readonly kv = new KvStateMachine({ digest: false })
   readonly #expiresAt = new ExpiryIndex()
   /** The keys in order, for listing (the kv package's list sorts on every call). */
   readonly #keys = new SortedKeys()
