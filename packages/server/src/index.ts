@@ -13,6 +13,7 @@ export {
   type NodeConfigInput,
 } from './config.js'
 export { ApiError, statusByErrorCode, type ErrorCode } from './errors.js'
+export { bodyText, boundedBody } from './request-body.js'
 export {
   defaultEventStreamLimits,
   EventHub,
