@@ -13,6 +13,7 @@ import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
+import { loopStallBench } from './loop-stall.js'
 import { registryBench } from './registry.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
@@ -43,6 +44,12 @@ const sections = [
     description:
       'a real 3-node cluster vs a 3-member etcd: writes and linearizable reads at 1/16/64/256 clients',
     run: clusterBench,
+  },
+  {
+    name: 'loop-stall',
+    description:
+      'the longest event-loop stall of snapshot, restore, list and apply on a 100k-key store',
+    run: loopStallBench,
   },
   {
     name: 'lab-frames',

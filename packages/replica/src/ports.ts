@@ -41,7 +41,11 @@ export interface StateMachine<Result> {
    * transaction), returning one result per entry in order. When present, the replica uses it.
    */
   applyBatch?(entries: readonly CommandEntry[]): Result[] | Promise<Result[]>
-  /** Serializes the state as of the last applied entry. */
+  /**
+   * Serializes the state as of the last applied entry at the moment of the call. A promise may
+   * resolve later (encoding a large state in slices), but must hold that moment's state: the
+   * replica goes on applying entries while it waits.
+   */
   snapshot(): Uint8Array | Promise<Uint8Array>
   /** Replaces the state with a snapshot's. */
   restore(snapshot: Snapshot): void | Promise<void>

@@ -78,6 +78,11 @@ export class Replica<Result> {
   #idle: (() => void)[] = []
   /** The hard state as last made durable (votes and terms are compared against it). */
   #durableHardState: HardState
+  /** A snapshot being encoded and saved in the background, and one saved but not yet compacted. */
+  #snapshotTask: Promise<void> | undefined
+  #pendingCompaction: Snapshot | undefined
+  /** The index of the newest snapshot handed to the store (saved or being saved). */
+  #newestSnapshotIndex: LogIndex
   /** A commit-index write still in flight (not awaited; see `onlyCommitMoved`). */
   #commitWrite: Promise<void> | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
@@ -107,6 +112,7 @@ export class Replica<Result> {
     )
     this.#machineApplied = appliedIndex
     this.#lastSnapshotIndex = snapshotIndex
+    this.#newestSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
     this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
   }
@@ -141,6 +147,7 @@ export class Replica<Result> {
     this.#stopTicking?.()
     if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
     await this.#commitWrite
+    await this.#snapshotTask
     this.#proposals.failAll({ error: 'stopped' })
     this.#reads.failAll({ error: 'stopped' })
   }
@@ -257,8 +264,10 @@ export class Replica<Result> {
     if (this.#handlingReady) return
     this.#handlingReady = true
     try {
+      this.#compactIfDue()
       while (!this.#stopped && this.#failed === undefined && this.#node.hasReady()) {
         await this.#handleReady(this.#node.ready())
+        this.#compactIfDue()
         const more = this.#inbox
         this.#inbox = []
         for (const message of more) this.#guard(() => this.#node.step(message))
@@ -286,7 +295,10 @@ export class Replica<Result> {
     //    twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk can be
     //    lost after the leader counted it (§5.3).
     const store = this.#options.logStore
-    if (ready.snapshot !== undefined) await store.saveSnapshot(ready.snapshot)
+    if (ready.snapshot !== undefined) {
+      this.#newestSnapshotIndex = Math.max(this.#newestSnapshotIndex, ready.snapshot.meta.index)
+      await store.saveSnapshot(ready.snapshot)
+    }
     if (
       ready.snapshot === undefined &&
       onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
@@ -330,7 +342,7 @@ export class Replica<Result> {
       messages: ready.messages.length,
       persistMs,
     })
-    await this.#maybeSnapshot()
+    this.#maybeSnapshot()
   }
 
   /**
@@ -366,28 +378,60 @@ export class Replica<Result> {
     await flush()
   }
 
-  async #maybeSnapshot(): Promise<void> {
+  /**
+   * Takes a snapshot once enough entries were applied since the last one, off the Ready loop:
+   * the state machine captures its state now and may encode it over several turns of the event
+   * loop; the file is written while Readys go on; the core's log is compacted (and old WAL
+   * segments deleted) once the snapshot is durable, between two Readys.
+   */
+  #maybeSnapshot(): void {
     const every = this.#options.snapshotEveryEntries ?? 0
-    if (every <= 0) return
+    if (every <= 0 || this.#snapshotTask !== undefined || this.#stopped) return
     const applied = this.#machineApplied
     // A snapshot from the leader is on its way to the state machine: snapshot after it lands.
     if (applied !== this.#node.status().appliedIndex) return
-    if (applied - this.#lastSnapshotIndex < every) return
+    // (A saved snapshot counts before its compaction, which waits for the next drain.)
+    const latest = Math.max(this.#lastSnapshotIndex, this.#pendingCompaction?.meta.index ?? 0)
+    if (applied - latest < every) return
     const term = this.#node.termAt(applied)
     if (term === undefined) return
-    const snapshot: Snapshot = {
-      meta: { index: applied, term, config: this.#node.configAt(applied) },
-      data: await this.#options.stateMachine.snapshot(),
-    }
-    await this.#options.logStore.saveSnapshot(snapshot)
-    // Messages are stepped while this Ready is still being handled, and the awaits above give
-    // them time: a snapshot from the leader may have replaced the log meanwhile. The snapshot
-    // just saved is still a true picture of index `applied`, but the core's log no longer holds
-    // that entry, so there is nothing left to compact.
-    if (this.#node.termAt(applied) !== term) return
-    this.#node.compact(snapshot)
-    this.#lastSnapshotIndex = applied
-    this.#logger.info({ index: applied, bytes: snapshot.data.byteLength }, 'snapshot taken')
+    const meta = { index: applied, term, config: this.#node.configAt(applied) }
+    const started = this.#options.now?.() ?? 0
+    const data = this.#options.stateMachine.snapshot()
+    this.#snapshotTask = (async () => {
+      try {
+        const snapshot: Snapshot = { meta, data: await data }
+        // A snapshot from the leader may have overtaken this one meanwhile; the store takes
+        // snapshots in rising order only.
+        if (this.#stopped || this.#newestSnapshotIndex >= meta.index) return
+        this.#newestSnapshotIndex = meta.index
+        await this.#options.logStore.saveSnapshot(snapshot)
+        this.#pendingCompaction = snapshot
+        this.#scheduleDrain()
+        this.#logger.info(
+          {
+            index: meta.index,
+            bytes: snapshot.data.byteLength,
+            ms: (this.#options.now?.() ?? 0) - started,
+          },
+          'snapshot taken',
+        )
+      } catch (error) {
+        if (!this.#stopped) this.#fail(error)
+      } finally {
+        this.#snapshotTask = undefined
+      }
+    })()
+  }
+
+  /** Compacts the core's log behind a durable snapshot; called only between Readys. */
+  #compactIfDue(): void {
+    const snapshot = this.#pendingCompaction
+    if (snapshot === undefined) return
+    this.#pendingCompaction = undefined
+    if (this.#lastSnapshotIndex >= snapshot.meta.index) return
+    this.#guard(() => this.#node.compact(snapshot))
+    this.#lastSnapshotIndex = snapshot.meta.index
   }
 
   #guard(action: () => void): void {

@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { z } from 'zod'
 import { apiKeyGuard, type ApiKeyCheck } from './api-keys.js'
 import { ApiError, errorBody, problem, statusByErrorCode } from './errors.js'
+import { bodyText, boundedBody } from './request-body.js'
 import type { NodeMetrics } from './metrics.js'
 import {
   NotLeader,
@@ -106,15 +106,6 @@ export function createApp(deps: AppDependencies): Hono {
       (performance.now() - started) / 1000,
     )
   })
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) =>
-        problem(c, 'payload_too_large', `request body exceeds ${deps.maxBodyBytes} bytes`),
-    }),
-  )
-
   const origins = deps.corsOrigins ?? []
   if (origins.length > 0) {
     // Before the key guard, so a browser's preflight (OPTIONS, no credentials) is answered.
@@ -130,6 +121,7 @@ export function createApp(deps: AppDependencies): Hono {
     )
   }
   app.use('*', apiKeyGuard(deps.apiKeyCheck ?? deps.apiKeys ?? []))
+  app.use('/v1/*', boundedBody(deps.maxBodyBytes))
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error.code, error.message, error.details)
@@ -163,8 +155,7 @@ export function createApp(deps: AppDependencies): Hono {
     }
     try {
       // The handler already read the body; Hono keeps a copy for exactly this.
-      const body =
-        c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : await c.req.text()
+      const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : bodyText(c)
       const url = new URL(c.req.url)
       const request = {
         method: c.req.method,
@@ -394,7 +385,7 @@ function identityOf(c: Context): RequestIdentity | undefined {
 }
 
 async function parseBody<T>(c: Context, schema: z.ZodType<T>, optional = false): Promise<T> {
-  const text = await c.req.text()
+  const text = bodyText(c)
   if (optional && text.trim().length === 0) return schema.parse({})
   const type = c.req.header('content-type')
   if (type !== undefined && !type.includes('json')) {

@@ -15,6 +15,7 @@ export {
 export { apiKeyGuard, plainKeyCheck, type ApiKeyCheck, type ApiKeyScope } from './api-keys.js'
 export { ApiError, errorBody, problem, statusByErrorCode, type ErrorCode } from './errors.js'
 export { toError } from './kv-service.js'
+export { bodyText, boundedBody } from './request-body.js'
 export {
   defaultEventStreamLimits,
   EventHub,

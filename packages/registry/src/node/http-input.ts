@@ -1,4 +1,4 @@
-import { ApiError, type RequestIdentity } from '@raftkit/server'
+import { ApiError, bodyText, type RequestIdentity } from '@raftkit/server'
 import type { Context } from 'hono'
 import type { z } from 'zod'
 
@@ -27,7 +27,8 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
   if (type !== undefined && !type.includes('json')) {
     throw new ApiError('unsupported_media_type', 'send the body as application/json')
   }
-  const text = await c.req.text()
+  // Read once and bounded by the node's body middleware.
+  const text = bodyText(c)
   let json: unknown
   try {
     json = JSON.parse(text)
