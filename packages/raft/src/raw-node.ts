@@ -117,6 +117,10 @@ export class RawNode {
    * the state machine has applied its index) or a ReadFailure in a later Ready; a read that gets
    * no answer within an election timeout fails with `timeout`. Use a fresh `requestId` for every
    * attempt: it names the answer.
+   *
+   * Lease-based reads (answering without the heartbeat round while a leader lease holds) are not
+   * offered: they are only safe if clocks drift less than the lease's margin, which the core,
+   * counting ticks, cannot check (etcd's ReadOnlyLeaseBased carries the same caveat).
    */
   readIndex(requestId: number): void {
     this.#raft.readIndex(requestId)

@@ -14,7 +14,6 @@ import {
   type Message,
   type NodeId,
   type PersistedState,
-  type ProposeResult,
   type RaftEvent,
   type RaftTuning,
   type RawNode,
@@ -27,122 +26,35 @@ import {
   type UnsafeRules,
 } from '@raftkit/raft'
 import { assert, SimulatorBug } from './assert.js'
+import type {
+  ClusterObserver,
+  ClusterProposeResult,
+  ClusterReadOutcome,
+  ClusterReadStart,
+  ClusterTuning,
+  MembershipResult,
+  SimClusterOptions,
+} from './cluster-api.js'
+import { clusterDefaults, coreUnsafeRules, validateClusterOptions } from './cluster-options.js'
 import { EventQueue } from './event-queue.js'
 import { SafetyChecker, type LogView } from './invariants.js'
-import {
-  defaultNetworkOptions,
-  SimNetwork,
-  type LinkFaults,
-  type LossReason,
-  type NetworkOptions,
-} from './network.js'
+import { defaultNetworkOptions, SimNetwork, type LinkFaults, type LossReason } from './network.js'
 import { unsafeRules, type UnsafeRule, type Violation, type ViolationKind } from './options.js'
 import { PRNG } from './prng.js'
+
 import { additionIsLost, clusterLimits, memberIdError } from './sim-membership.js'
 import { SimNode, type CrashedWrite, type SimNodeHost, type SimNodeTiming } from './sim-node.js'
 import type { TraceBody, TraceListener, TraceRecord } from './trace.js'
 
-export interface SimClusterOptions {
-  /** Number of nodes, named n1..nN (1..9). */
-  readonly nodes: number
-  readonly seed: number
-  /** Election timeout in ticks (randomized in [t, 2t) by the core). Default 10. */
-  readonly electionTimeoutTicks?: number
-  /** Default 1: a leader sends heartbeats every tick. */
-  readonly heartbeatIntervalTicks?: number
-  readonly preVote?: boolean
-  readonly checkQuorum?: boolean
-  /** Flow control (the core's defaults otherwise): entries per AppendEntries, appends in flight. */
-  readonly maxEntriesPerMessage?: number
-  readonly maxInflightMessages?: number
-  /** Snapshots are streamed in chunks of this many bytes (the core's default otherwise). */
-  readonly snapshotChunkBytes?: number
-  /** Each node snapshots its state machine and compacts its log every this many entries (0: never, the default). */
-  readonly snapshotEveryEntries?: number
-  /** Virtual ms between two ticks of a node. Default 10. */
-  readonly tickMs?: number
-  /** A disk write completes 0..this many ms after it starts. Default 3. */
-  readonly diskLatencyMsMax?: number
-  /** Probability that a crash tears the write in flight rather than losing it whole. Default 0.5. */
-  readonly tornWriteProbability?: number
-  readonly network?: Partial<NetworkOptions>
-  /** A safety rule to switch off on purpose (see `unsafeRules`). */
-  readonly unsafe?: UnsafeRule | undefined
-  /**
-   * A member whose removal committed is stopped for good (retired) 0..this many ms later
-   * (default 0: at once). Until then it runs on, as a removed server does until its operator
-   * shuts it down.
-   */
-  readonly retireDelayMsMax?: number
-  /** What each node's disk holds at the start, by node id (empty disks otherwise). */
-  readonly persisted?: Readonly<Record<NodeId, PersistedState>>
-  /** Stop at the first safety violation (default true); an exception in the core always stops. */
-  readonly stopOnViolation?: boolean
-}
-
-/** Hooks for code that runs on top of the cluster (the client workload, scripted tests, the Lab). */
-export interface ClusterObserver {
-  /** A node applied a key-value command to its state machine. */
-  commandApplied?(node: NodeId, index: number, command: KvCommand, result: KvResult): void
-  nodeCrashed?(node: NodeId): void
-  raftEvent?(event: RaftEvent): void
-  /** A linearizable read (see `SimCluster.read`) was served, or failed. */
-  readDone?(outcome: ClusterReadOutcome): void
-  /** A new node was started to join the cluster (see `addMember`). */
-  memberAdded?(node: NodeId): void
-  /** A node left the cluster for good: its removal was committed, or its addition was lost. */
-  nodeRetired?(node: NodeId, reason: string): void
-}
-
-/** A proposal's outcome, or `down` when the node it was sent to is not running. */
-export type ClusterProposeResult = ProposeResult | { readonly ok: false; readonly error: 'down' }
-
-/** The outcome of `addMember`, `removeMember` and `changeMembership`. */
-export type MembershipResult =
-  | {
-      readonly ok: true
-      /** The member added or removed (for `changeMembership`, the leader that took the change). */
-      readonly id: NodeId
-      /** Where the configuration entry was appended in the leader's log. */
-      readonly index: number
-    }
-  | { readonly ok: false; readonly error: string }
-
-/** How a linearizable read ended. */
-export type ClusterReadOutcome =
-  | {
-      readonly ok: true
-      readonly requestId: number
-      /** The node that served it. */
-      readonly node: NodeId
-      readonly key: string
-      readonly value: string | null
-      readonly revision: number
-      /** The read index: the state the answer reflects includes every entry up to it. */
-      readonly index: number
-    }
-  | {
-      readonly ok: false
-      readonly requestId: number
-      readonly node: NodeId
-      readonly key: string
-      /** The core's reason (see ReadFailure), or `down` if the node crashed or was retired first. */
-      readonly reason: ReadFailure['reason'] | 'down'
-      readonly leaderId: NodeId | undefined
-    }
-
-/** The outcome of starting a read: its id, or why it could not start. */
-export type ClusterReadStart =
-  | { readonly ok: true; readonly requestId: number }
-  | { readonly ok: false; readonly error: 'down' | 'unknown-node' }
-
-/** Settings that can be switched while the cluster runs (see `setTuning`). */
-export interface ClusterTuning {
-  readonly preVote?: boolean
-  readonly checkQuorum?: boolean
-  /** One unsafe rule on, or null for none. */
-  readonly unsafe?: UnsafeRule | null
-}
+export type {
+  ClusterObserver,
+  ClusterProposeResult,
+  ClusterReadOutcome,
+  ClusterReadStart,
+  ClusterTuning,
+  MembershipResult,
+  SimClusterOptions,
+} from './cluster-api.js'
 
 interface PendingRead {
   readonly node: SimNode
@@ -162,14 +74,6 @@ type SimEvent =
   | { readonly kind: 'disk'; readonly node: SimNode; readonly incarnation: number }
   | { readonly kind: 'deliver'; readonly message: Message; readonly to: number }
   | { readonly kind: 'action'; readonly run: () => void }
-
-const defaults = {
-  electionTimeoutTicks: 10,
-  heartbeatIntervalTicks: 1,
-  tickMs: 10,
-  diskLatencyMsMax: 3,
-  tornWriteProbability: 0.5,
-}
 
 /**
  * A simulated cluster: n nodes running the real Raft core on virtual time, a faulty network
@@ -229,7 +133,7 @@ export class SimCluster implements SimNodeHost {
   constructor(options: SimClusterOptions) {
     validateClusterOptions(options)
     this.#options = options
-    this.#tickMs = options.tickMs ?? defaults.tickMs
+    this.#tickMs = options.tickMs ?? clusterDefaults.tickMs
     this.random = new PRNG(options.seed)
     this.#retireRandom = this.random.fork('retire')
     this.#preVote = options.preVote ?? true
@@ -256,7 +160,7 @@ export class SimCluster implements SimNodeHost {
     )
     this.#timing = {
       tickMs: this.#tickMs,
-      diskLatencyMsMax: options.diskLatencyMsMax ?? defaults.diskLatencyMsMax,
+      diskLatencyMsMax: options.diskLatencyMsMax ?? clusterDefaults.diskLatencyMsMax,
       snapshotEveryEntries: options.snapshotEveryEntries ?? 0,
     }
     for (const id of this.founders) this.#host(id, options.persisted?.[id])
@@ -522,7 +426,7 @@ export class SimCluster implements SimNodeHost {
   /** Stops a node (a crash, or a retirement: then the trace has a `retire` record instead). */
   #stop(node: SimNode, retiring = false): void {
     const write: CrashedWrite = node.crash(
-      this.#options.tornWriteProbability ?? defaults.tornWriteProbability,
+      this.#options.tornWriteProbability ?? clusterDefaults.tornWriteProbability,
     )
     this.#checker.nodeCrashed(node.index)
     if (!retiring) this.#trace({ type: 'crash', node: node.id, write })
@@ -865,12 +769,12 @@ export class SimCluster implements SimNodeHost {
   setElectionTimeout(id: NodeId, ticksMin?: number, ticksMax?: number): ReloadResult {
     const node = this.#byId.get(id)
     if (node === undefined) return { ok: false, error: `unknown node ${id}` }
-    const base = this.#options.electionTimeoutTicks ?? defaults.electionTimeoutTicks
+    const base = this.#options.electionTimeoutTicks ?? clusterDefaults.electionTimeoutTicks
     const timing = {
       electionTimeoutTicks: ticksMin ?? base,
       electionTimeoutTicksMax: ticksMin === undefined ? undefined : ticksMax,
     }
-    const heartbeat = this.#options.heartbeatIntervalTicks ?? defaults.heartbeatIntervalTicks
+    const heartbeat = this.#options.heartbeatIntervalTicks ?? clusterDefaults.heartbeatIntervalTicks
     if (
       !Number.isSafeInteger(timing.electionTimeoutTicks) ||
       timing.electionTimeoutTicks <= heartbeat
@@ -1003,9 +907,10 @@ export class SimCluster implements SimNodeHost {
       electionTimeoutTicks:
         timeout?.electionTimeoutTicks ??
         options.electionTimeoutTicks ??
-        defaults.electionTimeoutTicks,
+        clusterDefaults.electionTimeoutTicks,
       electionTimeoutTicksMax: timeout?.electionTimeoutTicksMax,
-      heartbeatIntervalTicks: options.heartbeatIntervalTicks ?? defaults.heartbeatIntervalTicks,
+      heartbeatIntervalTicks:
+        options.heartbeatIntervalTicks ?? clusterDefaults.heartbeatIntervalTicks,
       ...this.#coreTuning(),
       ...(options.maxEntriesPerMessage === undefined
         ? {}
@@ -1102,49 +1007,6 @@ export class SimCluster implements SimNodeHost {
     }
     if (this.#traceListeners.length > 0) this.#trace({ type: 'raft', event })
     for (const observer of this.#observers) observer.raftEvent?.(event)
-  }
-}
-
-/** The core's unsafe switches for a simulator rule (the other rules live in the simulator). */
-function coreUnsafeRules(rule: UnsafeRule | undefined): UnsafeRules {
-  return {
-    commitOldTerm: rule === 'commit-old-term',
-    multipleVoterChanges: rule === 'two-voter-changes',
-    configChangeBeforeTermCommit: rule === 'config-before-term-commit',
-  }
-}
-
-/** Refuses options the cluster cannot run with, before anything starts. */
-function validateClusterOptions(options: SimClusterOptions): void {
-  const check = (ok: boolean, message: string): void => {
-    if (!ok) throw new RangeError(`SimCluster: ${message}`)
-  }
-  check(
-    Number.isInteger(options.nodes) && options.nodes >= 1 && options.nodes <= 9,
-    `nodes must be an integer in 1..9, not ${options.nodes}`,
-  )
-  check(Number.isSafeInteger(options.seed), `seed must be a safe integer, not ${options.seed}`)
-  const tickMs = options.tickMs ?? defaults.tickMs
-  check(Number.isInteger(tickMs) && tickMs >= 1, `tickMs must be a positive integer`)
-  const election = options.electionTimeoutTicks ?? defaults.electionTimeoutTicks
-  const heartbeat = options.heartbeatIntervalTicks ?? defaults.heartbeatIntervalTicks
-  check(
-    Number.isInteger(heartbeat) &&
-      heartbeat >= 1 &&
-      Number.isInteger(election) &&
-      election > heartbeat,
-    `need 1 <= heartbeatIntervalTicks < electionTimeoutTicks (got ${heartbeat} and ${election})`,
-  )
-  const disk = options.diskLatencyMsMax ?? defaults.diskLatencyMsMax
-  check(Number.isInteger(disk) && disk >= 0, `diskLatencyMsMax must be a non-negative integer`)
-  const torn = options.tornWriteProbability ?? defaults.tornWriteProbability
-  check(torn >= 0 && torn <= 1, `tornWriteProbability must be in [0, 1]`)
-  for (const id of Object.keys(options.persisted ?? {})) {
-    const index = Number(id.slice(1))
-    check(
-      /^n[1-9]$/.test(id) && index <= options.nodes,
-      `persisted state for ${id}, which is not one of n1..n${options.nodes}`,
-    )
   }
 }
 
