@@ -315,6 +315,10 @@ function allowedMethods(path: string, debugFaults: boolean): string[] {
   if (path === '/v1/cluster/leader/transfer') return ['POST']
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return ['GET']
   if (debugFaults && path === '/v1/debug/network') return ['GET', 'POST', 'DELETE']
+  // The version registry's routes (@raftkit/registry adds them through `extend`).
+  if (path === '/v1/versions') return ['GET', 'POST']
+  if (/^\/v1\/versions\/[^/]+$/.test(path)) return ['GET', 'PUT', 'DELETE']
+  if (path === '/v1/platforms' || /^\/v1\/platforms\/[^/]+\/latest$/.test(path)) return ['GET']
   return []
 }
 

@@ -94,6 +94,17 @@ describe('POST /v1/versions', () => {
     expect(response.json.error.message).toMatch(message)
   })
 
+  test('405 with Allow for a method the route does not take; 404 for no route', async () => {
+    const patch = await call('PATCH', '/v1/versions/1', { versionNo: '1.0.0' })
+    expect(patch.status).toBe(405)
+    expect(patch.headers.get('allow')).toBe('GET, PUT, DELETE')
+    expect((await call('DELETE', '/v1/versions')).status).toBe(405)
+    expect((await call('POST', '/v1/platforms/ios/latest', {})).status).toBe(405)
+    const none = await call('GET', '/v1/versionz')
+    expect(none.status).toBe(404)
+    expect(none.json.error.code).toBe('not_found')
+  })
+
   test('400 for bad JSON, 415 for another media type, 413 for a large body', async () => {
     expect((await call('POST', '/v1/versions', '{not json')).status).toBe(400)
     const text = await fetch(`${url}/v1/versions`, {
@@ -371,6 +382,7 @@ describe('the rest of the node', () => {
 
   test('a watch with a bad query is refused with the error shape', async () => {
     const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/watch/versions?after=-1`)
+    ws.on('error', () => {}) // the refusal ends the handshake; that is the point
     const refused = await new Promise<{ status: number; body: string }>((resolve) => {
       ws.on('unexpected-response', (_request, response) => {
         let body = ''
