@@ -26,6 +26,7 @@ import {
 } from './ports.js'
 import { PendingProposals } from './pending-proposals.js'
 import { PendingReads } from './pending-reads.js'
+import { unwrapCommand, wrapCommand, type ProposalTag } from './proposal-envelope.js'
 import { onlyCommitMoved, splitMessages } from './message-order.js'
 
 export interface ReplicaOptions<Result> {
@@ -83,8 +84,8 @@ export class Replica<Result> {
   #pendingCompaction: Snapshot | undefined
   /** The index of the newest snapshot handed to the store (saved or being saved). */
   #newestSnapshotIndex: LogIndex
-  /** A commit-index write still in flight (not awaited; see `onlyCommitMoved`). */
-  #commitWrite: Promise<void> | undefined
+  /** The latest hard state when only its commit index moved since the last write. */
+  #unwrittenHardState: HardState | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
   readonly #durablyApplied: LogIndex
   /**
@@ -94,12 +95,19 @@ export class Replica<Result> {
    * Reads and snapshots go by this one.
    */
   #machineApplied: LogIndex
+  /** Marks this run's proposals in their entries (see proposal-envelope.ts). */
+  readonly #tag: ProposalTag
+  #leaderId: NodeId | undefined
 
   constructor(options: ReplicaOptions<Result>) {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
     this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
     this.#durableHardState = options.persisted?.hardState ?? emptyHardState
+    this.#tag = {
+      high: options.raft.random.nextInt(0x1_0000_0000),
+      low: options.raft.random.nextInt(0x1_0000_0000),
+    }
     const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
     const appliedIndex = Math.max(
       options.raft.appliedIndex ?? 0,
@@ -146,7 +154,10 @@ export class Replica<Result> {
     this.#stopped = true
     this.#stopTicking?.()
     if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
-    await this.#commitWrite
+    if (this.#unwrittenHardState !== undefined && this.#failed === undefined) {
+      await this.#options.logStore.append([], this.#unwrittenHardState).catch(() => undefined)
+      this.#unwrittenHardState = undefined
+    }
     await this.#snapshotTask
     this.#proposals.failAll({ error: 'stopped' })
     this.#reads.failAll({ error: 'stopped' })
@@ -167,26 +178,23 @@ export class Replica<Result> {
     return this.#node.configAt(index)
   }
 
-  /** Proposes a command; resolves with the state machine's result once it is applied here. */
+  /**
+   * Proposes a command; resolves with the state machine's result once it is applied here. On a
+   * follower (with `forwardProposals`) the core hands it to the leader, and it resolves when this
+   * node applies the entry, or times out with its outcome unknown.
+   */
   propose(
     command: Uint8Array,
     timeoutMs: number,
   ): Promise<Outcome<{ index: LogIndex; result: Result }>> {
     const unavailable = this.#unavailable()
     if (unavailable !== undefined) return Promise.resolve(unavailable)
-    const proposed = this.#node.propose(command)
+    const id = this.#proposals.nextId()
+    const proposed = this.#node.propose(wrapCommand(this.#tag, id, command))
     if (!proposed.ok) return Promise.resolve(proposed)
-    if (proposed.outcome === 'forwarded') {
-      // Replicas run with forwarding off (the HTTP layer forwards to the leader instead), so a
-      // forwarded proposal cannot be tracked by index here.
-      return Promise.resolve({ ok: false, error: 'not-leader', leaderId: proposed.leaderId })
-    }
-    const promise = this.#proposals.add(
-      proposed.index,
-      proposed.term,
-      timeoutMs,
-      this.#options.scheduler,
-    )
+    const placement =
+      proposed.outcome === 'appended' ? { index: proposed.index, term: proposed.term } : undefined
+    const promise = this.#proposals.add(id, placement, timeoutMs, this.#options.scheduler)
     this.#scheduleDrain()
     return promise
   }
@@ -215,8 +223,8 @@ export class Replica<Result> {
       return Promise.resolve({ ok: false, error: 'rejected', message: proposed.error })
     }
     const promise = this.#proposals.add(
-      proposed.index,
-      this.#node.status().term,
+      this.#proposals.nextId(),
+      { index: proposed.index, term: this.#node.status().term },
       timeoutMs,
       this.#options.scheduler,
     )
@@ -283,6 +291,11 @@ export class Replica<Result> {
   async #handleReady(ready: Ready): Promise<void> {
     const started = this.#options.now?.() ?? 0
     const transport = this.#options.transport
+    if (ready.softState !== undefined && ready.softState.leaderId !== this.#leaderId) {
+      // Proposals forwarded to the old leader may be lost, or may still commit: unknown.
+      if (this.#leaderId !== undefined) this.#proposals.failForwarded()
+      this.#leaderId = ready.softState.leaderId
+    }
     const { beforePersist, afterPersist } = splitMessages(
       ready.messages,
       ready.hardState,
@@ -303,14 +316,12 @@ export class Replica<Result> {
       ready.snapshot === undefined &&
       onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
     ) {
-      // Only the commit index moved: write it without waiting (it is a hint; see message-order.ts).
-      const write = store.append([], ready.hardState).catch((error: unknown) => this.#fail(error))
-      this.#commitWrite = write
-      void write.finally(() => {
-        if (this.#commitWrite === write) this.#commitWrite = undefined
-      })
+      // Only the commit index moved. It is a hint (see message-order.ts), so it is not written
+      // on its own (no fsync for it): it rides with the next write, or is written at stop.
+      this.#unwrittenHardState = ready.hardState
     } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      await store.append(ready.entries, ready.hardState)
+      await store.append(ready.entries, ready.hardState ?? this.#unwrittenHardState)
+      this.#unwrittenHardState = undefined
     }
     if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
     const persistMs = (this.#options.now?.() ?? 0) - started
@@ -351,27 +362,33 @@ export class Replica<Result> {
    */
   async #applyCommitted(entries: readonly Entry[]): Promise<void> {
     const machine = this.#options.stateMachine
-    let batch: CommandEntry[] = []
+    let batch: { entry: CommandEntry; id: ReturnType<typeof unwrapCommand>['id'] }[] = []
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return
       const commands = batch
       batch = []
-      const results = await machine.applyBatch!(commands)
-      commands.forEach((entry, i) => this.#proposals.applied(entry.index, entry.term, results[i] as Result))
-      this.#machineApplied = commands[commands.length - 1]!.index
+      const results = await machine.applyBatch!(commands.map((c) => c.entry))
+      commands.forEach(({ entry, id }, i) =>
+        this.#proposals.applied(entry.index, entry.term, id, results[i] as Result),
+      )
+      this.#machineApplied = commands[commands.length - 1]!.entry.index
     }
     for (const entry of entries) {
       if (entry.index <= this.#machineApplied) continue // applied already (a durable state machine, a snapshot)
       if (entry.kind === 'command') {
+        // Unwrap the proposal envelope (see proposal-envelope.ts): the state machine sees only
+        // the command; the id tells which pending proposal, if any, this entry answers.
+        const { id, command } = unwrapCommand(this.#tag, entry.data)
+        const unwrapped: CommandEntry = command === entry.data ? entry : { ...entry, data: command }
         if (machine.applyBatch !== undefined) {
-          batch.push(entry)
+          batch.push({ entry: unwrapped, id })
           continue
         }
-        const result = await machine.apply(entry)
-        this.#proposals.applied(entry.index, entry.term, result)
+        const result = await machine.apply(unwrapped)
+        this.#proposals.applied(entry.index, entry.term, id, result)
       } else {
         await flush()
-        this.#proposals.applied(entry.index, entry.term, undefined as Result)
+        this.#proposals.applied(entry.index, entry.term, undefined, undefined as Result)
       }
       this.#machineApplied = entry.index
     }

@@ -155,8 +155,10 @@ export async function startNode(
       initialConfig,
       electionTimeoutTicks: config.electionTimeoutTicks,
       heartbeatIntervalTicks: config.heartbeatIntervalTicks,
-      // The HTTP layer forwards client requests to the leader, so the core refuses instead.
-      forwardProposals: false,
+      // A follower hands writes to the leader through the core (Propose messages over the peer
+      // connection, batched per turn) and answers once it applies them itself; HTTP forwarding
+      // remains for what only the leader can do (membership, leadership transfer).
+      forwardProposals: true,
     },
     persisted,
     logStore: store,
