@@ -20,6 +20,7 @@ export default defineConfig({
       '@raftkit/registry': source('./packages/registry/src/index.ts'),
       '@raftkit/client': source('./packages/client/src/index.ts'),
       '@raftkit/lab/protocol': source('./packages/lab/src/protocol/index.ts'),
+      '@raftkit/lab/testing': source('./packages/lab/src/testing/index.ts'),
       '@raftkit/lab': source('./packages/lab/src/index.ts'),
     },
   },

@@ -15,6 +15,7 @@ import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
 import { loopStallBench } from './loop-stall.js'
 import { registryBench } from './registry.js'
+import { labSeekBench } from './lab.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
 const cores = availableParallelism()
@@ -50,6 +51,11 @@ const sections = [
     description:
       'the longest event-loop stall of snapshot, restore, list and apply on a 100k-key store',
     run: loopStallBench,
+  },
+  {
+    name: 'lab-seek',
+    description: 'Raft Lab: scrubbing a 9-node run with thousands of entries (replay from the start, then from parked worlds)',
+    run: labSeekBench,
   },
   {
     name: 'lab-frames',
