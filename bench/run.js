@@ -13,6 +13,8 @@ import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
+import { loopStallBench } from './loop-stall.js'
+import { registryBench } from './registry.js'
 import { labSeekBench } from './lab.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
@@ -45,6 +47,12 @@ const sections = [
     run: clusterBench,
   },
   {
+    name: 'loop-stall',
+    description:
+      'the longest event-loop stall of snapshot, restore, list and apply on a 100k-key store',
+    run: loopStallBench,
+  },
+  {
     name: 'lab-seek',
     description: 'Raft Lab: scrubbing a 9-node run with thousands of entries (replay from the start, then from parked worlds)',
     run: labSeekBench,
@@ -56,6 +64,11 @@ const sections = [
       const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
       await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
     },
+  },
+  {
+    name: 'registry',
+    description: 'version registry throughput (add, latest) on 3 node processes, per store (SQLite, MariaDB)',
+    run: () => registryBench(print),
   },
 ]
 

@@ -166,13 +166,34 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
     )
     .option('--codec <name>', 'peer message codec: msgpack or json')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .option('--store <kind>', 'where the state machine lives: sqlite (default) or mysql')
+    .option('--sqlite-path <file>', 'the SQLite file (default: --data-dir/state.sqlite)')
+    .option('--mysql-url <url>', 'mysql://user[:password]@host:port/database, a database per node')
+    .option('--cache-capacity <n>', 'entries of the in-process LRU read cache (default 10000)')
+    .option('--cache-eviction-ratio <r>', 'share of the cache evicted at once when full (default 0.1)')
+    .option('--redis-url <url>', 'a Redis read cache for consistency=stale reads, e.g. redis://127.0.0.1:6379')
+    .option('--redis-resync-ms <ms>', 'full re-sync of the Redis cache every this many ms (default 60000)')
+    .option('--api-key-secret <secret>', 'secret that signs API keys (raftkit apikey issue)')
+    .option('--cors-origin <origin...>', 'origins allowed to call the API from a browser (* for any)')
     .action(async (flags: RawNodeFlags) => {
       const { runNodeCommand } = await import('./node/node-command.js')
       status = await withInterrupt((signal) => runNodeCommand(flags, { io, signal }))
     })
 
+  // Client commands run on a live cluster through the SDK; each sets the exit status.
+  let pending: Promise<number> | undefined
+  const run = (work: Promise<number>): void => {
+    pending = work
+  }
+  const client = await import('./client/client-commands.js')
+  client.registerKvCommands(program, io, run)
+  client.registerVersionCommands(program, io, run)
+  client.registerClusterAdminCommands(program, io, run)
+  client.registerApiKeyCommands(program, io, run)
+
   try {
     await program.parseAsync([...argv], { from: 'user' })
+    if (pending !== undefined) status = await pending
     return status
   } catch (error) {
     if (error instanceof CommanderError) {

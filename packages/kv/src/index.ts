@@ -17,5 +17,5 @@ export type {
 export { KvStateMachine, type KvRecord, type KvStateMachineOptions } from './kv-state-machine.js'
 export { kvLimits } from './limits.js'
 export { SessionTable, type Session, type SessionVerdict } from './sessions.js'
-export { kvSnapshotFormat } from './snapshot.js'
+export { kvSnapshotFormat, type KvSnapshotContent } from './snapshot.js'
 export { decodeUtf8, encodeUtf8 } from './utf8.js'

@@ -4,7 +4,7 @@ import type { KvCommand, KvResult } from './commands.js'
 import { MultisetHash } from './digest.js'
 import { kvLimits } from './limits.js'
 import { SessionTable } from './sessions.js'
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js'
+import { decodeSnapshot, encodeSnapshot, type KvSnapshotContent } from './snapshot.js'
 
 /** A key's value and the log index of the entry that last wrote it. */
 export interface KvRecord {
@@ -20,6 +20,11 @@ export interface KvStateMachineOptions {
    * a retried write takes effect twice. Never set it in a real deployment.
    */
   readonly unsafeIgnoreSessions?: boolean
+  /**
+   * Maintain `digest()` (default true). Hashing every key and value on every write costs a few
+   * microseconds per kilobyte; a node that never compares digests turns it off.
+   */
+  readonly digest?: boolean
 }
 
 /**
@@ -34,13 +39,17 @@ export class KvStateMachine {
   readonly #data = new Map<string, KvRecord>()
   readonly #sessions: SessionTable
   readonly #ignoreSessions: boolean
-  readonly #dataHash = new MultisetHash()
-  readonly #sessionHash = new MultisetHash()
+  readonly #dataHash: RecordHash
+  readonly #sessionHash: RecordHash
+  readonly #digestEnabled: boolean
   #appliedIndex = 0
 
   constructor(options: KvStateMachineOptions = {}) {
     this.#sessions = new SessionTable(options.sessionsMax ?? kvLimits.sessionsMax)
     this.#ignoreSessions = options.unsafeIgnoreSessions === true
+    this.#digestEnabled = options.digest ?? true
+    this.#dataHash = this.#digestEnabled ? new MultisetHash() : noHash
+    this.#sessionHash = this.#digestEnabled ? new MultisetHash() : noHash
   }
 
   /** The log index of the last command applied (or restored from a snapshot); 0 if none. */
@@ -165,6 +174,7 @@ export class KvStateMachine {
    * diverged almost surely do not. 32 hex digits.
    */
   digest(): string {
+    assert(this.#digestEnabled, 'digest() of a KvStateMachine created with digest: false')
     return this.#dataHash.hex() + this.#sessionHash.hex()
   }
 
@@ -190,7 +200,29 @@ export class KvStateMachine {
    * or received bytes are corrupt; that is not a state a replica may continue from, so it throws.
    */
   restore(bytes: Uint8Array): void {
-    const snapshot = decodeSnapshot(bytes)
+    this.restoreContent(decodeSnapshot(bytes))
+  }
+
+  /**
+   * The snapshot's content without its encoding, for a wrapper that writes snapshots in its own
+   * (incremental) format: the records in key order are the caller's to gather with `records()`
+   * and `get()`; the sessions come from here, least recently used first.
+   */
+  sessionRows(): [string, number, KvResult][] {
+    return [...this.#sessions.entries()].map(([clientId, session]) => [
+      clientId,
+      session.seq,
+      session.result,
+    ])
+  }
+
+  /** Every key and its record, in no particular order. */
+  records(): IterableIterator<[string, KvRecord]> {
+    return this.#data.entries()
+  }
+
+  /** Replaces the whole state with decoded snapshot content (see `restore`). */
+  restoreContent(snapshot: KvSnapshotContent): void {
     this.#data.clear()
     this.#sessions.clear()
     this.#dataHash.clear()
@@ -211,4 +243,19 @@ export class KvStateMachine {
 /** Code-unit order, the same on every replica and runtime (unlike localeCompare). */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** What the state machine needs of a digest; `noHash` when digests are off. */
+interface RecordHash {
+  add(a: string, b: string, n: number): void
+  remove(a: string, b: string, n: number): void
+  clear(): void
+  hex(): string
+}
+
+const noHash: RecordHash = {
+  add() {},
+  remove() {},
+  clear() {},
+  hex: () => '',
 }

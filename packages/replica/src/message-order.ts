@@ -48,8 +48,10 @@ export function splitMessages(
 
 /**
  * Whether a Ready's writes only move the commit index. The commit index is a hint that a restart
- * can learn again from the leader (the core clamps it to the stored log), so such a write need
- * not hold up sending or applying; it is still written, in order, by the same group commit.
+ * can learn again from the leader (the core clamps it to the stored log; a restarted node
+ * re-applies its log up to what was written and waits for the leader for the rest), so such a
+ * write need not hold up sending or applying, nor cost an fsync of its own: the replica keeps it
+ * and writes it with the next entries or term change (etcd's MustSync makes the same call).
  */
 export function onlyCommitMoved(
   entries: readonly unknown[],

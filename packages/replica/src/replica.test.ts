@@ -141,7 +141,11 @@ describe('Replica: the core driven by real timers, memory storage and a memory n
     const leader = await waitFor(() => leaderOf(members), 'a leader')
     for (let i = 0; i < 12; i++)
       expect((await leader.replica.propose(encode(`w${i}`), 2000)).ok).toBe(true)
-    expect(leader.store.snapshot?.meta.index).toBeGreaterThanOrEqual(10)
+    // Snapshots are taken off the Ready loop; wait for the one due after ten entries.
+    await waitFor(
+      () => ((leader.store.snapshot?.meta.index ?? 0) >= 10 ? true : undefined),
+      'a snapshot',
+    )
     await leader.replica.stop()
     const restarted = startMember(leader.replica.id, ids, net, leader.store, 5)
     await waitFor(

@@ -2,6 +2,8 @@ import {
   RawNode,
   emptyHardState,
   type ClusterConfig,
+  type CommandEntry,
+  type Entry,
   type HardState,
   type LogIndex,
   type Message,
@@ -24,6 +26,7 @@ import {
 } from './ports.js'
 import { PendingProposals } from './pending-proposals.js'
 import { PendingReads } from './pending-reads.js'
+import { unwrapCommand, wrapCommand, type ProposalTag } from './proposal-envelope.js'
 import { onlyCommitMoved, splitMessages } from './message-order.js'
 
 export interface ReplicaOptions<Result> {
@@ -76,16 +79,35 @@ export class Replica<Result> {
   #idle: (() => void)[] = []
   /** The hard state as last made durable (votes and terms are compared against it). */
   #durableHardState: HardState
-  /** A commit-index write still in flight (not awaited; see `onlyCommitMoved`). */
-  #commitWrite: Promise<void> | undefined
+  /** A snapshot being encoded and saved in the background, and one saved but not yet compacted. */
+  #snapshotTask: Promise<void> | undefined
+  #pendingCompaction: Snapshot | undefined
+  /** The index of the newest snapshot handed to the store (saved or being saved). */
+  #newestSnapshotIndex: LogIndex
+  /** The latest hard state when only its commit index moved since the last write. */
+  #unwrittenHardState: HardState | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
   readonly #durablyApplied: LogIndex
+  /**
+   * The last index the state machine has actually applied (or restored). The core's own applied
+   * index can run ahead of it: messages are stepped while a Ready is being handled, and a
+   * snapshot from the leader moves the core at once, before its Ready reaches the state machine.
+   * Reads and snapshots go by this one.
+   */
+  #machineApplied: LogIndex
+  /** Marks this run's proposals in their entries (see proposal-envelope.ts). */
+  readonly #tag: ProposalTag
+  #leaderId: NodeId | undefined
 
   constructor(options: ReplicaOptions<Result>) {
     this.#options = options
     this.#logger = options.logger ?? silentLogger
     this.#durablyApplied = options.stateMachine.appliedIndex?.() ?? 0
     this.#durableHardState = options.persisted?.hardState ?? emptyHardState
+    this.#tag = {
+      high: options.raft.random.nextInt(0x1_0000_0000),
+      low: options.raft.random.nextInt(0x1_0000_0000),
+    }
     const snapshotIndex = options.persisted?.snapshot?.meta.index ?? 0
     const appliedIndex = Math.max(
       options.raft.appliedIndex ?? 0,
@@ -96,7 +118,9 @@ export class Replica<Result> {
       { ...options.raft, appliedIndex, onEvent: options.onEvent },
       options.persisted,
     )
+    this.#machineApplied = appliedIndex
     this.#lastSnapshotIndex = snapshotIndex
+    this.#newestSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
     this.#reads = new PendingReads((options.now?.() ?? 0) * 1000)
   }
@@ -130,7 +154,11 @@ export class Replica<Result> {
     this.#stopped = true
     this.#stopTicking?.()
     if (this.#handlingReady) await new Promise<void>((resolve) => this.#idle.push(resolve))
-    await this.#commitWrite
+    if (this.#unwrittenHardState !== undefined && this.#failed === undefined) {
+      await this.#options.logStore.append([], this.#unwrittenHardState).catch(() => undefined)
+      this.#unwrittenHardState = undefined
+    }
+    await this.#snapshotTask
     this.#proposals.failAll({ error: 'stopped' })
     this.#reads.failAll({ error: 'stopped' })
   }
@@ -150,26 +178,23 @@ export class Replica<Result> {
     return this.#node.configAt(index)
   }
 
-  /** Proposes a command; resolves with the state machine's result once it is applied here. */
+  /**
+   * Proposes a command; resolves with the state machine's result once it is applied here. On a
+   * follower (with `forwardProposals`) the core hands it to the leader, and it resolves when this
+   * node applies the entry, or times out with its outcome unknown.
+   */
   propose(
     command: Uint8Array,
     timeoutMs: number,
   ): Promise<Outcome<{ index: LogIndex; result: Result }>> {
     const unavailable = this.#unavailable()
     if (unavailable !== undefined) return Promise.resolve(unavailable)
-    const proposed = this.#node.propose(command)
+    const id = this.#proposals.nextId()
+    const proposed = this.#node.propose(wrapCommand(this.#tag, id, command))
     if (!proposed.ok) return Promise.resolve(proposed)
-    if (proposed.outcome === 'forwarded') {
-      // Replicas run with forwarding off (the HTTP layer forwards to the leader instead), so a
-      // forwarded proposal cannot be tracked by index here.
-      return Promise.resolve({ ok: false, error: 'not-leader', leaderId: proposed.leaderId })
-    }
-    const promise = this.#proposals.add(
-      proposed.index,
-      proposed.term,
-      timeoutMs,
-      this.#options.scheduler,
-    )
+    const placement =
+      proposed.outcome === 'appended' ? { index: proposed.index, term: proposed.term } : undefined
+    const promise = this.#proposals.add(id, placement, timeoutMs, this.#options.scheduler)
     this.#scheduleDrain()
     return promise
   }
@@ -198,8 +223,8 @@ export class Replica<Result> {
       return Promise.resolve({ ok: false, error: 'rejected', message: proposed.error })
     }
     const promise = this.#proposals.add(
-      proposed.index,
-      this.#node.status().term,
+      this.#proposals.nextId(),
+      { index: proposed.index, term: this.#node.status().term },
       timeoutMs,
       this.#options.scheduler,
     )
@@ -247,8 +272,10 @@ export class Replica<Result> {
     if (this.#handlingReady) return
     this.#handlingReady = true
     try {
+      this.#compactIfDue()
       while (!this.#stopped && this.#failed === undefined && this.#node.hasReady()) {
         await this.#handleReady(this.#node.ready())
+        this.#compactIfDue()
         const more = this.#inbox
         this.#inbox = []
         for (const message of more) this.#guard(() => this.#node.step(message))
@@ -264,6 +291,11 @@ export class Replica<Result> {
   async #handleReady(ready: Ready): Promise<void> {
     const started = this.#options.now?.() ?? 0
     const transport = this.#options.transport
+    if (ready.softState !== undefined && ready.softState.leaderId !== this.#leaderId) {
+      // Proposals forwarded to the old leader may be lost, or may still commit: unknown.
+      if (this.#leaderId !== undefined) this.#proposals.failForwarded()
+      this.#leaderId = ready.softState.leaderId
+    }
     const { beforePersist, afterPersist } = splitMessages(
       ready.messages,
       ready.hardState,
@@ -276,19 +308,20 @@ export class Replica<Result> {
     //    twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk can be
     //    lost after the leader counted it (§5.3).
     const store = this.#options.logStore
-    if (ready.snapshot !== undefined) await store.saveSnapshot(ready.snapshot)
+    if (ready.snapshot !== undefined) {
+      this.#newestSnapshotIndex = Math.max(this.#newestSnapshotIndex, ready.snapshot.meta.index)
+      await store.saveSnapshot(ready.snapshot)
+    }
     if (
       ready.snapshot === undefined &&
       onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
     ) {
-      // Only the commit index moved: write it without waiting (it is a hint; see message-order.ts).
-      const write = store.append([], ready.hardState).catch((error: unknown) => this.#fail(error))
-      this.#commitWrite = write
-      void write.finally(() => {
-        if (this.#commitWrite === write) this.#commitWrite = undefined
-      })
+      // Only the commit index moved. It is a hint (see message-order.ts), so it is not written
+      // on its own (no fsync for it): it rides with the next write, or is written at stop.
+      this.#unwrittenHardState = ready.hardState
     } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      await store.append(ready.entries, ready.hardState)
+      await store.append(ready.entries, ready.hardState ?? this.#unwrittenHardState)
+      this.#unwrittenHardState = undefined
     }
     if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
     const persistMs = (this.#options.now?.() ?? 0) - started
@@ -297,18 +330,11 @@ export class Replica<Result> {
     // 4. Apply in log order; the state machine is deterministic, so replicas converge.
     if (ready.snapshot !== undefined) {
       await this.#options.stateMachine.restore(ready.snapshot)
+      this.#machineApplied = ready.snapshot.meta.index
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
-    for (const entry of ready.committedEntries) {
-      if (entry.index <= this.#durablyApplied) continue // a durable state machine has it already
-      if (entry.kind === 'command') {
-        const result = await this.#options.stateMachine.apply(entry)
-        this.#proposals.applied(entry.index, entry.term, result)
-      } else {
-        this.#proposals.applied(entry.index, entry.term, undefined as Result)
-      }
-    }
+    await this.#applyCommitted(ready.committedEntries)
     // 5. Reads: confirmed indexes wait for the apply to catch up.
     for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
     for (const failure of ready.readFailures) {
@@ -320,31 +346,109 @@ export class Replica<Result> {
       )
     }
     this.#node.advance(ready)
-    this.#reads.appliedTo(this.#node.status().appliedIndex)
+    this.#reads.appliedTo(this.#machineApplied)
     this.#options.onReadyHandled?.({
       entries: ready.entries.length,
       committed: ready.committedEntries.length,
       messages: ready.messages.length,
       persistMs,
     })
-    await this.#maybeSnapshot()
+    this.#maybeSnapshot()
   }
 
-  async #maybeSnapshot(): Promise<void> {
+  /**
+   * Applies committed entries in log order. A state machine with `applyBatch` gets each run of
+   * consecutive commands in one call (one transaction for an SQL store) instead of one by one.
+   */
+  async #applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const machine = this.#options.stateMachine
+    let batch: { entry: CommandEntry; id: ReturnType<typeof unwrapCommand>['id'] }[] = []
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return
+      const commands = batch
+      batch = []
+      const results = await machine.applyBatch!(commands.map((c) => c.entry))
+      commands.forEach(({ entry, id }, i) =>
+        this.#proposals.applied(entry.index, entry.term, id, results[i] as Result),
+      )
+      this.#machineApplied = commands[commands.length - 1]!.entry.index
+    }
+    for (const entry of entries) {
+      if (entry.index <= this.#machineApplied) continue // applied already (a durable state machine, a snapshot)
+      if (entry.kind === 'command') {
+        // Unwrap the proposal envelope (see proposal-envelope.ts): the state machine sees only
+        // the command; the id tells which pending proposal, if any, this entry answers.
+        const { id, command } = unwrapCommand(this.#tag, entry.data)
+        const unwrapped: CommandEntry = command === entry.data ? entry : { ...entry, data: command }
+        if (machine.applyBatch !== undefined) {
+          batch.push({ entry: unwrapped, id })
+          continue
+        }
+        const result = await machine.apply(unwrapped)
+        this.#proposals.applied(entry.index, entry.term, id, result)
+      } else {
+        await flush()
+        this.#proposals.applied(entry.index, entry.term, undefined, undefined as Result)
+      }
+      this.#machineApplied = entry.index
+    }
+    await flush()
+  }
+
+  /**
+   * Takes a snapshot once enough entries were applied since the last one, off the Ready loop:
+   * the state machine captures its state now and may encode it over several turns of the event
+   * loop; the file is written while Readys go on; the core's log is compacted (and old WAL
+   * segments deleted) once the snapshot is durable, between two Readys.
+   */
+  #maybeSnapshot(): void {
     const every = this.#options.snapshotEveryEntries ?? 0
-    if (every <= 0) return
-    const applied = this.#node.status().appliedIndex
-    if (applied - this.#lastSnapshotIndex < every) return
+    if (every <= 0 || this.#snapshotTask !== undefined || this.#stopped) return
+    const applied = this.#machineApplied
+    // A snapshot from the leader is on its way to the state machine: snapshot after it lands.
+    if (applied !== this.#node.status().appliedIndex) return
+    // (A saved snapshot counts before its compaction, which waits for the next drain.)
+    const latest = Math.max(this.#lastSnapshotIndex, this.#pendingCompaction?.meta.index ?? 0)
+    if (applied - latest < every) return
     const term = this.#node.termAt(applied)
     if (term === undefined) return
-    const snapshot: Snapshot = {
-      meta: { index: applied, term, config: this.#node.configAt(applied) },
-      data: await this.#options.stateMachine.snapshot(),
-    }
-    await this.#options.logStore.saveSnapshot(snapshot)
-    this.#node.compact(snapshot)
-    this.#lastSnapshotIndex = applied
-    this.#logger.info({ index: applied, bytes: snapshot.data.byteLength }, 'snapshot taken')
+    const meta = { index: applied, term, config: this.#node.configAt(applied) }
+    const started = this.#options.now?.() ?? 0
+    const data = this.#options.stateMachine.snapshot()
+    this.#snapshotTask = (async () => {
+      try {
+        const snapshot: Snapshot = { meta, data: await data }
+        // A snapshot from the leader may have overtaken this one meanwhile; the store takes
+        // snapshots in rising order only.
+        if (this.#stopped || this.#newestSnapshotIndex >= meta.index) return
+        this.#newestSnapshotIndex = meta.index
+        await this.#options.logStore.saveSnapshot(snapshot)
+        this.#pendingCompaction = snapshot
+        this.#scheduleDrain()
+        this.#logger.info(
+          {
+            index: meta.index,
+            bytes: snapshot.data.byteLength,
+            ms: (this.#options.now?.() ?? 0) - started,
+          },
+          'snapshot taken',
+        )
+      } catch (error) {
+        if (!this.#stopped) this.#fail(error)
+      } finally {
+        this.#snapshotTask = undefined
+      }
+    })()
+  }
+
+  /** Compacts the core's log behind a durable snapshot; called only between Readys. */
+  #compactIfDue(): void {
+    const snapshot = this.#pendingCompaction
+    if (snapshot === undefined) return
+    this.#pendingCompaction = undefined
+    if (this.#lastSnapshotIndex >= snapshot.meta.index) return
+    this.#guard(() => this.#node.compact(snapshot))
+    this.#lastSnapshotIndex = snapshot.meta.index
   }
 
   #guard(action: () => void): void {

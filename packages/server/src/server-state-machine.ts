@@ -2,6 +2,14 @@ import { KvStateMachine, type KvCommand, type KvResult } from '@raftkit/kv'
 import type { CommandEntry, Snapshot } from '@raftkit/raft'
 import type { StateMachine } from '@raftkit/replica'
 import { ExpiryIndex } from './expiry-index.js'
+import {
+  decodeSnapshotContent,
+  decodeVersion1,
+  encodeSnapshotContent,
+  isVersion2,
+  kvContentOf,
+} from './snapshot-codec.js'
+import { SortedKeys } from './sorted-keys.js'
 
 /** A member's addresses, replicated through the log so every node can reach and name it. */
 export interface MemberRecord {
@@ -18,7 +26,16 @@ export interface MemberRecord {
  * member address records.
  */
 export type ServerCommand =
-  | { readonly t: 'kv'; readonly command: KvCommand; readonly expiresAt?: number }
+  | {
+      readonly t: 'kv'
+      readonly command: KvCommand
+      readonly expiresAt?: number
+      /**
+       * The proposer's clock. A durable state machine (the registry's) treats keys past their
+       * expiry at this time as absent, so compare-and-set agrees with readers; optional.
+       */
+      readonly at?: number
+    }
   | { readonly t: 'expire'; readonly key: string; readonly revision: number }
   | { readonly t: 'member'; readonly member: MemberRecord }
   | { readonly t: 'member-remove'; readonly id: string }
@@ -28,6 +45,8 @@ export type ServerResult =
   | { readonly t: 'expired'; readonly expired: boolean }
   | { readonly t: 'member'; readonly ok: true }
   | { readonly t: 'invalid'; readonly message: string }
+  /** A version-registry command's result (typed by @raftkit/registry, which applies them). */
+  | { readonly t: 'version'; readonly result: unknown }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -63,13 +82,21 @@ export interface KvRecordView {
  * is handed to `startNode` as `options.stateMachine`.
  */
 export interface NodeStateMachine extends StateMachine<ServerResult> {
-  read(key: string, now: number): KvRecordView | undefined
+  /** May answer asynchronously: an SQL store reads from its database. */
+  read(key: string, now: number): KvRecordView | undefined | Promise<KvRecordView | undefined>
+  /**
+   * A `consistency=stale` read, when the state machine has a faster place for it (the Redis
+   * read cache); `read` otherwise.
+   */
+  readStale?(key: string, now: number): Promise<KvRecordView | undefined>
   list(
     prefix: string,
     limit: number,
     after: string | undefined,
     now: number,
-  ): { items: (KvRecordView & { key: string })[]; more: boolean }
+  ):
+    | { items: (KvRecordView & { key: string })[]; more: boolean }
+    | Promise<{ items: (KvRecordView & { key: string })[]; more: boolean }>
   /** Keys whose TTL has passed at `now` (at most `limit`); the leader proposes their expiry. */
   dueForExpiry(now: number, limit: number): { key: string; revision: number }[]
   readonly keysWithTtl: number
@@ -83,8 +110,10 @@ export interface NodeStateMachine extends StateMachine<ServerResult> {
  * the log; reads compare against the reader's clock but never change state.
  */
 export class ServerStateMachine implements NodeStateMachine {
-  readonly kv = new KvStateMachine()
+  readonly kv = new KvStateMachine({ digest: false })
   readonly #expiresAt = new ExpiryIndex()
+  /** The keys in order, for listing (the kv package's list sorts on every call). */
+  readonly #keys = new SortedKeys()
   readonly #members = new Map<string, MemberRecord>()
 
   apply(entry: CommandEntry): ServerResult {
@@ -108,6 +137,8 @@ export class ServerStateMachine implements NodeStateMachine {
           if (command.expiresAt !== undefined && result.op !== 'delete')
             this.#expiresAt.set(key, command.expiresAt)
           else this.#expiresAt.delete(key)
+          if (result.op === 'delete') this.#keys.delete(key)
+          else this.#keys.add(key)
         }
         return { t: 'kv', result }
       }
@@ -125,6 +156,7 @@ export class ServerStateMachine implements NodeStateMachine {
           seq: entry.index,
         })
         this.#expiresAt.delete(command.key)
+        this.#keys.delete(command.key)
         return { t: 'expired', expired: true }
       }
       case 'member':
@@ -155,24 +187,18 @@ export class ServerStateMachine implements NodeStateMachine {
     limit: number,
     after: string | undefined,
     now: number,
-  ): {
-    items: { key: string; value: string; revision: number; expiresAt?: number }[]
-    more: boolean
-  } {
-    const all = this.kv.list(prefix, Number.MAX_SAFE_INTEGER)
-    const items: { key: string; value: string; revision: number; expiresAt?: number }[] = []
-    let more = false
-    for (const item of all) {
-      if (after !== undefined && item.key <= after) continue
-      const visible = this.read(item.key, now)
+  ): { items: (KvRecordView & { key: string })[]; more: boolean } {
+    const items: (KvRecordView & { key: string })[] = []
+    const start = after !== undefined && after >= prefix ? after : prefix
+    for (const key of this.#keys.from(start)) {
+      if (!key.startsWith(prefix)) break
+      if (after !== undefined && key <= after) continue
+      const visible = this.read(key, now)
       if (visible === undefined) continue
-      if (items.length === limit) {
-        more = true
-        break
-      }
-      items.push({ key: item.key, ...visible })
+      if (items.length === limit) return { items, more: true }
+      items.push({ key, ...visible })
     }
-    return { items, more }
+    return { items, more: false }
   }
 
   /**
@@ -200,32 +226,42 @@ export class ServerStateMachine implements NodeStateMachine {
     return this.#members.get(id)
   }
 
-  snapshot(): Uint8Array {
-    const kv = this.kv.snapshot()
-    const meta = JSON.stringify({
-      expiresAt: [...this.#expiresAt.entries()],
+  /**
+   * The state as of the last applied entry. What it holds is copied now, synchronously (a pass
+   * over the keys in order); the encoding happens a slice at a time afterwards, while later
+   * entries may already be applied, so a large store does not stall the event loop.
+   */
+  snapshot(): Promise<Uint8Array> {
+    const data: [string, string, number][] = []
+    for (const key of this.#keys.all()) {
+      const record = this.kv.get(key)
+      if (record !== undefined) data.push([key, record.value, record.revision])
+    }
+    return encodeSnapshotContent({
+      appliedIndex: this.kv.appliedIndex,
+      data,
+      sessions: this.kv.sessionRows(),
+      ttls: [...this.#expiresAt.entries()],
       members: [...this.#members.values()],
     })
-    const metaBytes = encoder.encode(meta)
-    // [4-byte meta length][meta JSON][kv snapshot bytes]
-    const out = new Uint8Array(4 + metaBytes.byteLength + kv.byteLength)
-    new DataView(out.buffer).setUint32(0, metaBytes.byteLength)
-    out.set(metaBytes, 4)
-    out.set(kv, 4 + metaBytes.byteLength)
-    return out
   }
 
-  restore(snapshot: Snapshot): void {
+  async restore(snapshot: Snapshot): Promise<void> {
     const bytes = snapshot.data
-    const metaLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
-    const meta = JSON.parse(decoder.decode(bytes.subarray(4, 4 + metaLength))) as {
-      expiresAt: [string, number][]
-      members: MemberRecord[]
-    }
-    this.kv.restore(bytes.subarray(4 + metaLength))
     this.#expiresAt.clear()
-    for (const [key, at] of meta.expiresAt) this.#expiresAt.set(key, at)
     this.#members.clear()
+    if (isVersion2(bytes)) {
+      const content = await decodeSnapshotContent(bytes)
+      this.kv.restoreContent(kvContentOf(content))
+      this.#keys.resetSorted(content.data.map((row) => row[0]))
+      for (const [key, at] of content.ttls) this.#expiresAt.set(key, at)
+      for (const member of content.members) this.#members.set(member.id, member)
+      return
+    }
+    const { meta, kv } = decodeVersion1(bytes)
+    this.kv.restore(kv)
+    this.#keys.resetSorted(this.kv.list('', Number.MAX_SAFE_INTEGER).map((item) => item.key))
+    for (const [key, at] of meta.expiresAt) this.#expiresAt.set(key, at)
     for (const member of meta.members) this.#members.set(member.id, member)
   }
 }

@@ -6,16 +6,25 @@ import { instrumentedFileSystem, type InstrumentedFileSystem } from './testing/i
 import { command, hardState } from './testing/log-store-contract.js'
 
 /** Held syncs: each `release()` lets the oldest waiting datasync proceed. */
+let releaseAll: (() => void) | undefined
+
 function holdSyncs(fileSystem: InstrumentedFileSystem): { waiting: () => number; release: () => void } {
   const gates: (() => void)[] = []
   fileSystem.gateDatasync = () => new Promise<void>((resolve) => gates.push(resolve))
+  // A failed assertion must not leave syncs held, or closing the store would wait forever.
+  releaseAll = () => {
+    fileSystem.gateDatasync = undefined
+    for (const gate of gates.splice(0)) gate()
+  }
   return { waiting: () => gates.length, release: () => gates.shift()!() }
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; !condition(); turn++) {
-    if (turn > 10_000) throw new Error('condition never became true')
-    await new Promise((resolve) => setImmediate(resolve))
+/** Waits for `condition` (the file system works on libuv's threads, so give it real time). */
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition never became true')
+    await new Promise((resolve) => setTimeout(resolve, 1))
   }
 }
 
@@ -23,6 +32,8 @@ describe('FileLogStore group commit', () => {
   let fixture: FileLogStoreFixture
   let store: FileLogStore | undefined
   afterEach(async () => {
+    releaseAll?.()
+    releaseAll = undefined
     await store?.close().catch(() => undefined)
     await fixture.teardown()
   })

@@ -121,7 +121,7 @@ export class TcpTransport {
         )
         const { port } = this.address
         this.#logger.info(
-          { node: this.nodeId, host: this.#options.listen.host, port },
+          { host: this.#options.listen.host, port },
           'listening for peers',
         )
         resolve()
@@ -259,7 +259,7 @@ export class TcpTransport {
     })
     for (const socket of this.#sockets) socket.destroy()
     await Promise.all([serverClosed, socketsClosed])
-    this.#logger.info({ node: this.nodeId }, 'peer transport closed')
+    this.#logger.info({}, 'peer transport closed')
   }
 
   #accept(socket: Socket): void {

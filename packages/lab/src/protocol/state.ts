@@ -141,7 +141,7 @@ export interface State {
   readonly futureCommands: number
   /** The furthest virtual time this run has reached (the end of the timeline). */
   readonly horizon: number
-  /** The settings the run started with (and its seed). */
+  /** The run's settings and seed, with pre-vote, check-quorum and unsafe as in force now. */
   readonly settings: Readonly<Record<string, unknown>>
   /** The rules in force now (after any `settings` command). */
   readonly rules: {

@@ -551,7 +551,8 @@ export class LabSession {
       stopped: world.stopped,
       futureCommands: this.futureCommands,
       horizon: this.horizon,
-      settings: { ...this.#settings, seed: this.#seed },
+      // The settings with the rules in force now (the recipe keeps those the run started with).
+      settings: { ...this.#settings, ...world.cluster.tuning, seed: this.#seed },
       rules: world.cluster.tuning,
       nodes: world.nodes(logTail),
       network: world.network(),
