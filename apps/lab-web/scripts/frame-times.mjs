@@ -178,6 +178,8 @@ export async function measureFrameTimes({
     const playing = await measure(seconds * 1000, false)
     // A person scrolling the log stops following the newest entry (the wheel does that by itself).
     await page.locator('.logs .inline-check input').uncheck()
+    // With the log view on screen (the cluster scrolls partly out of view).
+    await page.locator('[data-testid=logs]').scrollIntoViewIfNeeded()
     const scrolling = await measure(seconds * 1000, true)
     const inFlight = (await page.getAttribute('[data-testid=messages]', 'data-count')) ?? '?'
     const final = (await post(`/v1/lab/sessions/${session.id}/commands`, { type: 'pause' })).state

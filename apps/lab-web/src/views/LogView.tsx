@@ -14,9 +14,18 @@ const headHeight = 40
 /** Re-fetch a node's full log at most this often while older entries are on screen. */
 const refetchEveryMs = 1000
 
+/**
+ * Older entries fetched per node. Entries up to the node's commit index at fetch time are final
+ * (a committed entry never changes), so the cache serves them for good; only rows above it are
+ * fetched again.
+ */
 type FullLogs = ReadonlyMap<
   NodeId,
-  { readonly entries: ReadonlyMap<number, LogEntryView>; readonly at: number }
+  {
+    readonly entries: ReadonlyMap<number, LogEntryView>
+    readonly commitAt: number
+    readonly at: number
+  }
 >
 
 /**
@@ -65,18 +74,20 @@ const LogViewPanel = memo(function LogViewPanel({
     if (follow && el !== null) el.scrollTop = el.scrollHeight
   }, [follow, lastIndex])
 
-  // Fetch full logs of nodes whose visible rows fall outside what the state carries.
+  // Fetch full logs of nodes whose visible rows fall outside what the state carries and what
+  // the cache holds for good.
   const missing = useMemo(
     () =>
       nodes
-        .filter(
-          (node) =>
-            firstShown > node.snapshotIndex &&
-            firstShown < node.logFrom &&
-            node.lastIndex >= firstShown,
-        )
+        .filter((node) => {
+          const from = Math.max(firstShown, node.snapshotIndex + 1)
+          const to = Math.min(lastShown, node.logFrom - 1, node.lastIndex)
+          if (from > to) return false
+          const cached = fullLogs.get(node.id)
+          return cached === undefined || to > cached.commitAt || !cached.entries.has(from)
+        })
         .map((node) => node.id),
-    [nodes, firstShown],
+    [nodes, firstShown, lastShown, fullLogs],
   )
   const missingKey = missing.join(',')
   useEffect(() => {
@@ -98,6 +109,7 @@ const LogViewPanel = memo(function LogViewPanel({
             if (view === null) continue
             next.set(view.id, {
               entries: new Map(view.log.map((entry) => [entry.index, entry])),
+              commitAt: view.commitIndex,
               at: performance.now(),
             })
           }
