@@ -241,7 +241,7 @@ describe('raftkit demo', () => {
 
     const lines = stdout.split('\n')
     expect(lines[0]).toMatch(/^raftkit demo: a SIMULATED 3-node Raft cluster/)
-    expect(lines[0]).toMatch(/raftkit start runs real node processes; Raft Lab comes in a later/)
+    expect(lines[0]).toMatch(/raftkit start runs real node processes; raftkit lab shows a cluster in the browser/)
     expect(stdout).toMatch(/n\d heard from no leader in time and starts an election for term \d+/)
     expect(stdout).toMatch(/n\d won term \d+ with votes from n\d, n\d/)
     expect(stdout).toMatch(/committed \d+\.\.\d+ on n1, n2, n3/)
