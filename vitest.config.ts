@@ -16,6 +16,8 @@ export default defineConfig({
       '@raftkit/storage': source('./packages/storage/src/index.ts'),
       '@raftkit/transport': source('./packages/transport/src/index.ts'),
       '@raftkit/server': source('./packages/server/src/index.ts'),
+      '@raftkit/lab/protocol': source('./packages/lab/src/protocol/index.ts'),
+      '@raftkit/lab': source('./packages/lab/src/index.ts'),
     },
   },
   test: {

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process'
 import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { simulate } from '@raftkit/sim'
+import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
 import { loopStallBench } from './loop-stall.js'
 
@@ -24,11 +24,13 @@ const workload = {
   steps: 20_000,
   faults: ['crash', 'restart', 'partition', 'drop', 'delay', 'duplicate', 'reorder'],
 }
+/** The same with every fault, membership changes and leadership transfers included. */
+const allFaultsWorkload = { ...workload, faults: [...faultKinds] }
 
 const sections = [
   {
     name: 'sim-throughput',
-    description: `simulator speed in one thread: 20 seeds x ${workload.steps} steps, 5 nodes`,
+    description: `simulator speed in one thread: 20 seeds x ${workload.steps} steps, 5 nodes, without and with membership changes`,
     run: simThroughput,
   },
   {
@@ -48,19 +50,38 @@ const sections = [
       'the longest event-loop stall of snapshot, restore, list and apply on a 100k-key store',
     run: loopStallBench,
   },
+  {
+    name: 'lab-frames',
+    description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
+    run: async () => {
+      const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
+      await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
+    },
+  },
 ]
 
 async function simThroughput() {
+  console.log(`  faults: ${workload.faults.join(',')}`)
+  measureThroughput(workload)
+  console.log(`  faults: all (${allFaultsWorkload.faults.join(',')})`)
+  measureThroughput(allFaultsWorkload)
+}
+
+function measureThroughput(workload) {
   const seedCount = 20
   const warmupSeeds = 2
   // Warm up the JIT on seeds outside the measured range, so the numbers describe steady state.
   for (let seed = 1_000_001; seed < 1_000_001 + warmupSeeds; seed++) simulate({ ...workload, seed })
   let steps = 0
   let failed = 0
+  let membershipChanges = 0
+  let transfers = 0
   const started = performance.now()
   for (let seed = 1; seed <= seedCount; seed++) {
     const result = simulate({ ...workload, seed })
     steps += result.steps
+    membershipChanges += result.membershipChanges
+    transfers += result.transfers
     if (!result.ok) failed++
   }
   const seconds = (performance.now() - started) / 1000
@@ -74,6 +95,7 @@ async function simThroughput() {
     ['steps/s', Math.round(steps / seconds).toLocaleString('en-US')],
     ['seeds/s', seedsPerSecond.toFixed(2)],
     ['500-seed sweep', `~${sweepSeconds.toFixed(1)} s projected on ${cores} cores`],
+    ['membership', `${membershipChanges} changes committed, ${transfers} transfers`],
   ])
 }
 

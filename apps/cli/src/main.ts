@@ -22,6 +22,10 @@ Examples:
   raftkit sim --nodes 5 --seed 17 --faults crash,partition
   raftkit sim --nodes 5 --seeds 1..500 --faults all --json > results.jsonl
   raftkit sim --nodes 3 --seeds 1..200 --faults crash,restart,partition --unsafe forget-vote
+  raftkit sim --nodes 5 --seeds 1..200 --faults all --unsafe two-voter-changes
+
+Unsafe rules: commit-old-term, forget-vote, stale-read, two-voter-changes,
+config-before-term-commit, no-sessions.
 
 Exit status: 0 when every seed passed every check, 1 when any seed found a violation
 (its replay command is printed), 2 for a usage error.`

@@ -67,6 +67,14 @@ describe('KvStateMachine', () => {
     expect(kv.get('k')).toEqual({ value: 'first', revision: 1 })
   })
 
+  test('unsafeIgnoreSessions applies a retried request twice (for the simulator to catch)', () => {
+    const kv = new KvStateMachine({ unsafeIgnoreSessions: true })
+    const swap = cas('k', null, 'first')
+    expect(kv.apply(1, swap)).toMatchObject({ swapped: true })
+    expect(kv.apply(2, swap)).toMatchObject({ swapped: false })
+    expect(kv.sessionCount).toBe(0)
+  })
+
   test('§6.3: a late copy of an older request is rejected and changes nothing', () => {
     const kv = new KvStateMachine()
     const old = put('k', 'old')

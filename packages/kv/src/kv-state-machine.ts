@@ -20,6 +20,11 @@ export interface KvStateMachineOptions {
    * microseconds per kilobyte; a node that never compares digests turns it off.
    */
   readonly digest?: boolean
+  /**
+   * Unsafe on purpose, for the simulator's `no-sessions` rule: apply every copy of a command, so
+   * a retried write takes effect twice. Never set it in a real deployment.
+   */
+  readonly unsafeIgnoreSessions?: boolean
 }
 
 /**
@@ -36,6 +41,7 @@ export class KvStateMachine {
   readonly #dataHash: RecordHash
   readonly #sessionHash: RecordHash
   readonly #digestEnabled: boolean
+  readonly #ignoreSessions: boolean
   #appliedIndex = 0
 
   constructor(options: KvStateMachineOptions = {}) {
@@ -43,6 +49,7 @@ export class KvStateMachine {
     this.#digestEnabled = options.digest ?? true
     this.#dataHash = this.#digestEnabled ? new MultisetHash() : noHash
     this.#sessionHash = this.#digestEnabled ? new MultisetHash() : noHash
+    this.#ignoreSessions = options.unsafeIgnoreSessions === true
   }
 
   /** The log index of the last command applied (or restored from a snapshot); 0 if none. */
@@ -71,6 +78,7 @@ export class KvStateMachine {
       () => `apply at index ${index} after ${this.#appliedIndex}: entries applied out of order`,
     )
     this.#appliedIndex = index
+    if (this.#ignoreSessions) return this.#execute(index, command)
     const verdict = this.#sessions.check(command.clientId, command.seq)
     switch (verdict.kind) {
       case 'duplicate':

@@ -93,6 +93,7 @@ export function members(config: ClusterConfig): NodeId[] {
 export function validateConfigChange(
   current: ClusterConfig,
   next: ClusterConfig,
+  unsafe: { readonly multipleVoterChanges: boolean } = { multipleVoterChanges: false },
 ): string | undefined {
   const voters = new Set(next.voters)
   if (voters.size !== next.voters.length) return 'a voter is listed twice'
@@ -104,8 +105,16 @@ export function validateConfigChange(
     if (id.length === 0) return 'member ids must be non-empty'
   const added = next.voters.filter((id) => !current.voters.includes(id))
   const removed = current.voters.filter((id) => !voters.has(id))
-  if (added.length + removed.length > 1) {
+  if (added.length + removed.length === 0 && sameMembers(current, next))
+    return 'the configuration would not change'
+  if (added.length + removed.length > 1 && !unsafe.multipleVoterChanges) {
     return `only one voter may be added or removed at a time (adding ${added.join(',') || 'none'}, removing ${removed.join(',') || 'none'})`
   }
   return undefined
+}
+
+function sameMembers(a: ClusterConfig, b: ClusterConfig): boolean {
+  const same = (x: readonly NodeId[], y: readonly NodeId[]): boolean =>
+    x.length === y.length && x.every((id) => y.includes(id))
+  return same(a.voters, b.voters) && same(a.learners, b.learners)
 }

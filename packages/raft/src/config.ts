@@ -18,12 +18,32 @@ export interface UnsafeRules {
    * paper. The correct rule (§5.4.2) only counts replicas of entries of the leader's own term.
    */
   readonly commitOldTerm?: boolean
+  /**
+   * Accept a configuration change that adds or removes more than one voter at once. Single-server
+   * changes are safe because any majority of the old configuration overlaps any majority of the
+   * new one (§4.1); with two voters changed at once the old and new majorities can be disjoint,
+   * and each can elect a leader and commit on its own.
+   */
+  readonly multipleVoterChanges?: boolean
+  /**
+   * Let a leader change the configuration before it has committed an entry of its own term:
+   * Ongaro's fix to single-server changes switched off (raft-dev, "bug in single-server
+   * membership changes", 2015). A change then can overlap an uncommitted change of an earlier
+   * term, and a committed entry can be lost.
+   */
+  readonly configChangeBeforeTermCommit?: boolean
 }
 
 export interface RaftConfig {
   readonly id: NodeId
-  /** Followers start an election after this many ticks without a leader, randomized in [t, 2t). */
+  /**
+   * Followers start an election after this many ticks without a leader, randomized in
+   * [electionTimeoutTicks, electionTimeoutTicksMax]. A leader also uses it as the check-quorum
+   * period, and followers as their leader lease.
+   */
   readonly electionTimeoutTicks: number
+  /** The top of the randomized election timeout; undefined means 2 * electionTimeoutTicks - 1. */
+  readonly electionTimeoutTicksMax: number | undefined
   /** A leader sends heartbeats every this many ticks. Must be well below the election timeout. */
   readonly heartbeatIntervalTicks: number
   readonly random: Random
@@ -55,8 +75,24 @@ export interface RaftConfig {
 
 export type RaftOptions = Partial<RaftConfig> & Pick<RaftConfig, 'id' | 'random'>
 
+/**
+ * The settings that can change while a node runs (hashicorp's ReloadConfig): timing, pre-vote,
+ * check-quorum, forwarding and the unsafe rules. Everything else is fixed for a node's life.
+ */
+export type RaftTuning = Pick<
+  RaftConfig,
+  | 'electionTimeoutTicks'
+  | 'electionTimeoutTicksMax'
+  | 'heartbeatIntervalTicks'
+  | 'preVote'
+  | 'checkQuorum'
+  | 'forwardProposals'
+  | 'unsafe'
+>
+
 export const defaultRaftConfig = {
   electionTimeoutTicks: 10,
+  electionTimeoutTicksMax: undefined,
   heartbeatIntervalTicks: 1,
   preVote: true,
   checkQuorum: true,
@@ -74,14 +110,32 @@ export const defaultRaftConfig = {
 
 export function resolveConfig(options: RaftOptions): RaftConfig {
   const config: RaftConfig = { ...defaultRaftConfig, ...options }
-  assert(config.id.length > 0, 'config.id must be a non-empty string')
-  assert(config.heartbeatIntervalTicks >= 1, 'heartbeatIntervalTicks must be at least 1')
-  assert(
-    config.electionTimeoutTicks > config.heartbeatIntervalTicks,
-    'electionTimeoutTicks must be greater than heartbeatIntervalTicks',
-  )
-  assert(config.maxInflightMessages >= 1, 'maxInflightMessages must be at least 1')
-  assert(config.maxEntriesPerMessage >= 1, 'maxEntriesPerMessage must be at least 1')
-  assert(config.snapshotChunkBytes >= 1, 'snapshotChunkBytes must be at least 1')
+  const error = configError(config)
+  assert(error === undefined, () => `invalid Raft config: ${error}`)
   return config
+}
+
+/** The top of the randomized election timeout, in ticks. */
+export function electionTimeoutTicksMax(config: RaftConfig): number {
+  return config.electionTimeoutTicksMax ?? 2 * config.electionTimeoutTicks - 1
+}
+
+/** Why `config` cannot run, or undefined when it can. */
+export function configError(config: RaftConfig): string | undefined {
+  const positiveInteger = (value: number): boolean => Number.isSafeInteger(value) && value >= 1
+  if (config.id.length === 0) return 'id must be a non-empty string'
+  if (!positiveInteger(config.heartbeatIntervalTicks))
+    return 'heartbeatIntervalTicks must be an integer of at least 1'
+  if (!positiveInteger(config.electionTimeoutTicks))
+    return 'electionTimeoutTicks must be an integer of at least 1'
+  if (config.electionTimeoutTicks <= config.heartbeatIntervalTicks)
+    return 'electionTimeoutTicks must be greater than heartbeatIntervalTicks'
+  const max = electionTimeoutTicksMax(config)
+  if (!Number.isSafeInteger(max) || max < config.electionTimeoutTicks)
+    return 'electionTimeoutTicksMax must be an integer of at least electionTimeoutTicks'
+  if (!positiveInteger(config.maxInflightMessages)) return 'maxInflightMessages must be at least 1'
+  if (!positiveInteger(config.maxEntriesPerMessage))
+    return 'maxEntriesPerMessage must be at least 1'
+  if (!positiveInteger(config.snapshotChunkBytes)) return 'snapshotChunkBytes must be at least 1'
+  return undefined
 }

@@ -10,6 +10,7 @@ export {
   resolveConfig,
   type RaftConfig,
   type RaftOptions,
+  type RaftTuning,
   type Random,
   type UnsafeRules,
 } from './config.js'
@@ -20,8 +21,10 @@ export type { ReadFailure, ReadState, Ready, SoftState } from './ready.js'
 export type { ProposeError, ProposeResult } from './results.js'
 export {
   RawNode,
+  type ConfigChangeOptions,
   type ConfigChangeResult,
   type RawNodeOptions,
+  type ReloadResult,
   type TransferResult,
 } from './raw-node.js'
 export type { ProgressStatus, Status } from './status.js'

@@ -93,3 +93,27 @@ export class Progress {
     }
   }
 }
+
+/**
+ * A member counts as caught up when the leader replicates to it normally (not probing for the
+ * match point, not sending it a snapshot) and it lacks at most this many entries, or one full
+ * message if messages are larger: what one round of replication brings it.
+ */
+export const catchUpEntriesMin = 8
+
+/**
+ * Why a member is not caught up (for promotion from learner to voter, §4.2.1, and as a target of
+ * leadership transfer, §3.10), or undefined when it is.
+ */
+export function catchUpLag(
+  progress: Progress,
+  lastIndex: LogIndex,
+  maxEntriesPerMessage: number,
+): string | undefined {
+  const behind = lastIndex - progress.matchIndex
+  if (progress.state !== 'replicate')
+    return `match ${progress.matchIndex} of ${lastIndex}, ${progress.state}`
+  if (behind > Math.max(catchUpEntriesMin, maxEntriesPerMessage))
+    return `match ${progress.matchIndex} of ${lastIndex}, ${behind} entries behind`
+  return undefined
+}

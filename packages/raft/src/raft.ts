@@ -1,5 +1,5 @@
 import { assert, unreachable } from './assert.js'
-import type { RaftConfig } from './config.js'
+import { configError, electionTimeoutTicksMax, type RaftConfig, type RaftTuning } from './config.js'
 import {
   ConfigHistory,
   isMember,
@@ -7,6 +7,7 @@ import {
   members,
   validateConfigChange,
 } from './config-history.js'
+import { catchUpLag } from './progress.js'
 import type { RaftEvent } from './events.js'
 import { RaftLog } from './log.js'
 import type {
@@ -25,7 +26,12 @@ import type {
 } from './messages.js'
 import { Progress } from './progress.js'
 import { majority, majorityMatchIndex, tallyVotes } from './quorum.js'
-import type { ConfigChangeResult, TransferResult } from './raw-node.js'
+import type {
+  ConfigChangeOptions,
+  ConfigChangeResult,
+  ReloadResult,
+  TransferResult,
+} from './raw-node.js'
 import { ReadIndexTracker } from './read-index.js'
 import type { ReadFailure, ReadState, Ready, SoftState } from './ready.js'
 import type { ProposeResult } from './results.js'
@@ -62,7 +68,7 @@ type Outgoing = Message extends infer M
 export class Raft {
   readonly id: NodeId
   readonly log: RaftLog
-  readonly #config: RaftConfig
+  #config: RaftConfig
   readonly #configs: ConfigHistory
   readonly #emit: ((event: RaftEvent) => void) | undefined
 
@@ -109,10 +115,16 @@ export class Raft {
     )
     this.#configs.appended(this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1))
     // A torn write may have stored entries of a term whose hard state did not make it to disk.
-    // Adopting that term (with no vote) is always safe: terms only need to grow.
+    // Adopting that term is safe (terms only need to grow), but not with no vote: the lost hard
+    // state may have held a vote in that term. A node that was the only voter of its
+    // configuration votes for itself and leads at once, and its first Ready holds both the vote
+    // and its no-op; were the no-op to survive without the vote, the node could vote again in
+    // that term for a candidate of an overlapping configuration, and the term would have two
+    // leaders. So the node counts itself as having voted (for itself) in the adopted term:
+    // refusing votes is always safe.
     this.#term = Math.max(hardState.term, this.log.lastTerm())
-    this.#vote = this.#term === hardState.term ? hardState.vote : undefined
-    this.#reads = new ReadIndexTracker()
+    this.#vote = this.#term === hardState.term ? hardState.vote : this.id
+    this.#reads = new ReadIndexTracker(() => config.random.nextInt(2 ** 30))
     this.#lastHardState = hardState
     this.#lastSoftState = { role: 'follower', leaderId: undefined }
     this.#resetElectionTimeout()
@@ -121,15 +133,18 @@ export class Raft {
   // ===================================================================== inputs
 
   tick(): void {
+    if (this.#reads.size > 0) this.#expireReads()
     if (this.#role === 'leader') this.#tickLeader()
     else this.#tickElection()
   }
 
   #tickElection(): void {
     this.#electionElapsed++
-    if (this.#electionElapsed >= this.#randomizedElectionTimeout) {
+    // Only a node that may campaign restarts its timer. A learner's keeps running, so that its
+    // leader lease (§4.2.3) runs out when the leader goes quiet, and it grants votes again.
+    if (this.#electionElapsed >= this.#randomizedElectionTimeout && this.#isPromotable()) {
       this.#electionElapsed = 0
-      if (this.#isPromotable()) this.campaign()
+      this.campaign()
     }
   }
 
@@ -309,7 +324,9 @@ export class Raft {
     this.#vote = this.id
     this.#role = 'candidate'
     this.#leaderId = undefined
-    this.#votes = new Map([[this.id, true]])
+    // The candidate's vote for itself counts once it is durable (see `advance`), like anyone
+    // else's: a node that is a quorum on its own must not lead on a vote it could forget.
+    this.#votes = new Map()
     this.#electionElapsed = 0
     this.#resetElectionTimeout()
     this.#emitRole(
@@ -324,8 +341,14 @@ export class Raft {
       transfer,
       rule: '§5.2',
     }))
-    if (tallyVotes(this.#voters(), this.#votes) === 'won') return this.#becomeLeader()
     this.#requestVotes(false, transfer)
+  }
+
+  /** The candidate's own vote reached stable storage: count it (§5.2). */
+  #selfVoteDurable(): void {
+    this.#votes.set(this.id, true)
+    const outcome = tallyVotes(this.#voters(), this.#votes)
+    if (outcome === 'won') this.#becomeLeader()
   }
 
   #requestVotes(preVote: boolean, transfer: boolean): void {
@@ -457,6 +480,7 @@ export class Raft {
     this.#transferTarget = undefined
     this.#progress = new Map()
     for (const member of members(this.#configs.latest)) this.#addProgress(member)
+    for (const member of members(this.#configs.at(this.log.committed))) this.#addProgress(member)
     this.#emitRole(from, 'won the votes of a majority (§5.2)')
     // A new leader commits entries of earlier terms only by committing one of its own (§5.4.2),
     // so it appends an empty entry at once (§8).
@@ -482,8 +506,18 @@ export class Raft {
     )
   }
 
+  /**
+   * Whether this node may start elections: a voter of its latest configuration — or a node that
+   * an uncommitted entry removes, for it may still be needed to commit that entry (§4.2.2: "a
+   * server that is not part of its own latest configuration should still start new elections").
+   * Its own vote then does not count: votes are tallied among the latest configuration's voters.
+   */
   #isPromotable(): boolean {
-    return isVoter(this.#configs.latest, this.id)
+    if (isVoter(this.#configs.latest, this.id)) return true
+    return (
+      this.#configs.latestIndex > this.log.committed &&
+      isVoter(this.#configs.at(this.log.committed), this.id)
+    )
   }
 
   #voters(): readonly NodeId[] {
@@ -591,7 +625,10 @@ export class Raft {
         rule: 'the leader believes entries are stored here that are not: storage lost acknowledged writes',
       }))
     }
-    this.#commitTo(Math.min(message.commit, lastIndex), 'the leader’s commit index via heartbeat (§5.3)')
+    this.#commitTo(
+      Math.min(message.commit, lastIndex),
+      'the leader’s commit index via heartbeat (§5.3)',
+    )
     this.#send({ type: 'HeartbeatReply', to: message.from, readContext: message.readContext })
   }
 
@@ -724,10 +761,8 @@ export class Raft {
       if (progress.state === 'probe') this.#sendAppend(message.from, progress, true)
     }
     if (message.readContext > 0 && isVoter(this.#configs.latest, message.from)) {
-      const released = this.#reads.acknowledge(
-        message.from,
-        message.readContext,
-        majority(this.#voters().length),
+      const released = this.#reads.acknowledge(message.from, message.readContext, (acks) =>
+        this.#hasVoterQuorum(acks),
       )
       for (const read of released) this.#releaseRead(read.requestId, read.from, read.index)
     }
@@ -867,6 +902,14 @@ export class Raft {
   #commitTo(index: LogIndex, rule: string): void {
     const from = this.log.committed
     if (!this.log.commitTo(index)) return
+    this.#emitEvent(() => ({
+      type: 'committed',
+      node: this.id,
+      term: this.#term,
+      from,
+      to: index,
+      rule,
+    }))
     if (this.#role === 'leader') {
       for (let i = from + 1; i <= index; i++) {
         const entry = this.log.entryAt(i)
@@ -878,14 +921,6 @@ export class Raft {
       this.#releaseReadsWaitingForCommit()
       this.#afterConfigCommitted()
     }
-    this.#emitEvent(() => ({
-      type: 'committed',
-      node: this.id,
-      term: this.#term,
-      from,
-      to: index,
-      rule,
-    }))
   }
 
   // ===================================================================== proposals
@@ -956,10 +991,21 @@ export class Raft {
 
   // ===================================================================== membership
 
-  proposeConfigChange(next: ClusterConfig): ConfigChangeResult {
+  proposeConfigChange(next: ClusterConfig, options: ConfigChangeOptions = {}): ConfigChangeResult {
     if (this.#role !== 'leader')
       return { ok: false, error: `not the leader (leader: ${this.#leaderId ?? 'unknown'})` }
-    if (this.log.termAt(this.log.committed) !== this.#term) {
+    const expected = options.expectedConfigIndex
+    if (expected !== undefined && expected !== this.#configs.latestIndex) {
+      return {
+        ok: false,
+        error: `the configuration changed: the latest is the one at index ${this.#configs.latestIndex}, not ${expected}`,
+      }
+    }
+    const unsafe = this.#config.unsafe
+    if (
+      this.log.termAt(this.log.committed) !== this.#term &&
+      unsafe.configChangeBeforeTermCommit !== true
+    ) {
       // Ongaro's fix to single-server changes: a leader must commit an entry of its own term
       // before it changes the configuration, or two changes from different terms can overlap.
       return {
@@ -975,8 +1021,21 @@ export class Raft {
     }
     if (this.#transferTarget !== undefined)
       return { ok: false, error: 'a leadership transfer is in progress' }
-    const error = validateConfigChange(this.#configs.latest, next)
+    const error = validateConfigChange(this.#configs.latest, next, {
+      multipleVoterChanges: unsafe.multipleVoterChanges === true,
+    })
     if (error !== undefined) return { ok: false, error }
+    for (const voter of next.voters) {
+      if (isVoter(this.#configs.latest, voter)) continue
+      // A new voter joins as a learner first and is promoted once it holds (nearly) the whole
+      // log, so that it does not leave the cluster unable to commit while it catches up (§4.2.1).
+      const progress = this.#progress.get(voter)
+      if (progress === undefined || !this.#configs.latest.learners.includes(voter))
+        return { ok: false, error: `${voter} must join as a learner before it becomes a voter` }
+      const lag = this.#catchUpLag(progress)
+      if (lag !== undefined)
+        return { ok: false, error: `learner ${voter} is not caught up (${lag}); retry once it is` }
+    }
     const index = this.log.lastIndex() + 1
     const config: ClusterConfig = { voters: [...next.voters], learners: [...next.learners] }
     this.#appendOwn([{ kind: 'config', term: this.#term, index, config }])
@@ -1001,20 +1060,50 @@ export class Raft {
     }
     if (this.#role !== 'leader') return
     for (const member of members(config)) this.#addProgress(member)
-    for (const peer of [...this.#progress.keys()])
-      if (!isMember(config, peer)) this.#progress.delete(peer)
+    this.#pruneProgress()
   }
 
-  /** A leader that removed itself steps down once the change is committed (§4.2.2). */
+  /**
+   * Stops replicating to nodes that are members neither of the latest configuration nor of the
+   * committed one. A node that an uncommitted entry removes still gets the log and, once the
+   * removal commits, one more message carrying the new commit index (this is called after each
+   * Ready's replication): it learns that it is out, and does not campaign to finish the change
+   * (§4.2.2). Only if that message is lost does it campaign, and pre-vote or the leader lease of
+   * the remaining voters keep it from disrupting them (§4.2.3).
+   */
+  #pruneProgress(): void {
+    const latest = this.#configs.latest
+    const committed = this.#configs.at(this.log.committed)
+    for (const peer of [...this.#progress.keys()])
+      if (!isMember(latest, peer) && !isMember(committed, peer)) this.#progress.delete(peer)
+  }
+
+  /**
+   * A leader that removed itself steps down once the change is committed (§4.2.2). Before it
+   * goes, it tells the voter that holds its whole log to take over at once (TimeoutNow), so the
+   * cluster does not sit out an election timeout (etcd-io/raft#83).
+   */
   #afterConfigCommitted(): void {
     if (this.#configs.latestIndex > this.log.committed) return
-    if (!isVoter(this.#configs.latest, this.id)) {
-      this.#becomeFollower(
-        this.#term,
-        undefined,
-        'removed from the configuration: step down (§4.2.2)',
-      )
+    if (isVoter(this.#configs.latest, this.id)) return
+    const successor = this.#configs.latest.voters.find(
+      (voter) => this.#progress.get(voter)?.matchIndex === this.log.lastIndex(),
+    )
+    if (successor !== undefined) {
+      this.#emitEvent(() => ({
+        type: 'transfer-started',
+        node: this.id,
+        term: this.#term,
+        target: successor,
+        reason: 'removed from the configuration: hand over to a caught-up voter (§4.2.2)',
+      }))
+      this.#send({ type: 'TimeoutNow', to: successor })
     }
+    this.#becomeFollower(
+      this.#term,
+      undefined,
+      'removed from the configuration: step down (§4.2.2)',
+    )
   }
 
   configAt(index: LogIndex): ClusterConfig {
@@ -1031,13 +1120,9 @@ export class Raft {
       return { ok: false, error: `${target} is not a voter` }
     const progress = this.#progress.get(target)
     assert(progress !== undefined, () => `${this.id}: no progress for voter ${target}`)
-    const behind = this.log.lastIndex() - progress.matchIndex
-    if (progress.state !== 'replicate' || behind > this.#config.maxEntriesPerMessage) {
-      return {
-        ok: false,
-        error: `${target} is not caught up (match ${progress.matchIndex} of ${this.log.lastIndex()}, ${progress.state}); retry once it is`,
-      }
-    }
+    const lag = this.#catchUpLag(progress)
+    if (lag !== undefined)
+      return { ok: false, error: `${target} is not caught up (${lag}); retry once it is` }
     this.#transferTarget = target
     this.#transferElapsed = 0
     this.#emitEvent(() => ({
@@ -1050,6 +1135,14 @@ export class Raft {
     if (progress.matchIndex === this.log.lastIndex()) this.#send({ type: 'TimeoutNow', to: target })
     else this.#sendAppend(target, progress, false)
     return { ok: true }
+  }
+
+  /**
+   * Why a member does not count as caught up, or undefined when it does: it replicates normally
+   * and lacks at most one full message of entries (see `catchUpLag`).
+   */
+  #catchUpLag(progress: Progress): string | undefined {
+    return catchUpLag(progress, this.log.lastIndex(), this.#config.maxEntriesPerMessage)
   }
 
   #abortTransfer(reason: string): void {
@@ -1073,6 +1166,10 @@ export class Raft {
    * that index. A follower asks the leader for the index. `requestId` must be unique per attempt.
    */
   readIndex(requestId: number): void {
+    if (this.#reads.full) {
+      this.#readFailures.push({ requestId, reason: 'overloaded', leaderId: this.#leaderId })
+      return
+    }
     if (this.#role === 'leader') {
       this.#leaderReadIndex(requestId, this.id)
       return
@@ -1081,15 +1178,18 @@ export class Raft {
       this.#readFailures.push({ requestId, reason: 'no-leader', leaderId: undefined })
       return
     }
-    this.#reads.forwarded(requestId)
-    this.#send({ type: 'ReadIndexRequest', to: this.#leaderId, requestId })
+    const wireId = this.#reads.forward(requestId)
+    this.#send({ type: 'ReadIndexRequest', to: this.#leaderId, requestId: wireId })
   }
 
   #leaderReadIndex(requestId: number, from: NodeId): void {
     // Until it commits an entry of its term, a new leader does not know the latest commit index
     // (etcd-io/etcd#7331); the read waits for that first commit.
     const committedOwn = this.log.termAt(this.log.committed) === this.#term
-    if (this.#voters().length === 1) {
+    const voters = this.#voters()
+    // Alone in the configuration, the leader is its own quorum. (A leader that removed itself
+    // is not: its reads are confirmed by the voters of the new configuration, §4.2.2.)
+    if (voters.length === 1 && voters[0] === this.id) {
       if (committedOwn) this.#releaseRead(requestId, from, this.log.committed)
       else this.#reads.waitForCommit(requestId, from)
       return
@@ -1114,7 +1214,7 @@ export class Raft {
   }
 
   #onReadIndexRequest(message: ReadIndexRequest): void {
-    if (this.#role !== 'leader') {
+    if (this.#role !== 'leader' || this.#reads.full) {
       this.#send({
         type: 'ReadIndexReply',
         to: message.from,
@@ -1127,19 +1227,45 @@ export class Raft {
   }
 
   #onReadIndexReply(message: ReadIndexReply): void {
-    if (!this.#reads.answered(message.requestId)) {
+    const requestId = this.#reads.answered(message.requestId)
+    if (requestId === undefined) {
       this.#drop(message, 'reply to a read that is no longer pending')
       return
     }
     if (message.index === undefined) {
-      this.#readFailures.push({
-        requestId: message.requestId,
-        reason: 'not-leader',
-        leaderId: this.#leaderId,
-      })
+      this.#readFailures.push({ requestId, reason: 'not-leader', leaderId: this.#leaderId })
     } else {
-      this.#readStates.push({ requestId: message.requestId, index: message.index })
+      this.#readStates.push({ requestId, index: message.index })
     }
+  }
+
+  /** Fails the reads that found no answer within an election timeout (their messages were lost). */
+  #expireReads(): void {
+    const expired = this.#reads.tick(this.#config.electionTimeoutTicks)
+    for (const read of expired.leaderReads) {
+      if (read.from === this.id)
+        this.#readFailures.push({
+          requestId: read.requestId,
+          reason: 'timeout',
+          leaderId: this.#leaderId,
+        })
+      else
+        this.#send({
+          type: 'ReadIndexReply',
+          to: read.from,
+          requestId: read.requestId,
+          index: undefined,
+        })
+    }
+    for (const requestId of expired.forwarded)
+      this.#readFailures.push({ requestId, reason: 'timeout', leaderId: this.#leaderId })
+  }
+
+  /** Whether the voters among `acks` are a majority of the configuration in force now. */
+  #hasVoterQuorum(acks: ReadonlySet<NodeId>): boolean {
+    let count = 0
+    for (const voter of this.#voters()) if (acks.has(voter)) count++
+    return count >= majority(this.#voters().length)
   }
 
   #failLeaderReads(): void {
@@ -1203,6 +1329,7 @@ export class Raft {
         // probed); then fill the window.
         if (this.#sendAppend(peer, progress, true)) this.#fillWindow(peer, progress)
       }
+      this.#pruneProgress()
     }
     this.#replicationDue = false
     const hardState = this.#hardStateChanged() ? this.#hardState() : undefined
@@ -1236,6 +1363,15 @@ export class Raft {
   advance(ready: Ready): void {
     assert(this.#awaitingAdvance, () => `${this.id}: advance() without a ready()`)
     this.#awaitingAdvance = false
+    const hardState = ready.hardState
+    if (
+      this.#role === 'candidate' &&
+      hardState !== undefined &&
+      hardState.term === this.#term &&
+      hardState.vote === this.id &&
+      !this.#votes.has(this.id)
+    )
+      this.#selfVoteDurable()
     if (ready.entries.length > 0) {
       this.log.stableTo(ready.entries[ready.entries.length - 1]!.index)
       // The leader counts its own copy toward a quorum only now that it is durable (etcd#14370).
@@ -1284,6 +1420,7 @@ export class Raft {
       lastIndex: this.log.lastIndex(),
       lastTerm: this.log.lastTerm(),
       config: this.#configs.latest,
+      configIndex: this.#configs.latestIndex,
       electionElapsedTicks: this.#electionElapsed,
       electionTimeoutTicks: this.#randomizedElectionTimeout,
       progress,
@@ -1326,7 +1463,44 @@ export class Raft {
 
   #resetElectionTimeout(): void {
     const base = this.#config.electionTimeoutTicks
-    this.#randomizedElectionTimeout = base + this.#config.random.nextInt(base)
+    const spread = electionTimeoutTicksMax(this.#config) - base + 1
+    this.#randomizedElectionTimeout = base + this.#config.random.nextInt(spread)
+  }
+
+  // ===================================================================== runtime tuning
+
+  /**
+   * Changes the settings that may change at run time (hashicorp's ReloadConfig). Invalid settings
+   * are refused and change nothing. A new election timeout takes effect at once (the current
+   * timer is redrawn); turning pre-vote or check-quorum on or off applies from the next election
+   * and the next check-quorum round.
+   */
+  reloadConfig(tuning: Partial<RaftTuning>): ReloadResult {
+    const next: RaftConfig = { ...this.#config, ...tuning }
+    const error = configError(next)
+    if (error !== undefined) return { ok: false, error }
+    const before = this.#config
+    this.#config = next
+    if (
+      before.electionTimeoutTicks !== next.electionTimeoutTicks ||
+      electionTimeoutTicksMax(before) !== electionTimeoutTicksMax(next)
+    )
+      this.#resetElectionTimeout()
+    return { ok: true }
+  }
+
+  /** The settings in force now. */
+  tuning(): RaftTuning {
+    const c = this.#config
+    return {
+      electionTimeoutTicks: c.electionTimeoutTicks,
+      electionTimeoutTicksMax: c.electionTimeoutTicksMax,
+      heartbeatIntervalTicks: c.heartbeatIntervalTicks,
+      preVote: c.preVote,
+      checkQuorum: c.checkQuorum,
+      forwardProposals: c.forwardProposals,
+      unsafe: c.unsafe,
+    }
   }
 
   #emitRole(from: Role, rule: string): void {

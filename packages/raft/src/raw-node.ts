@@ -1,4 +1,4 @@
-import { resolveConfig, type RaftOptions } from './config.js'
+import { resolveConfig, type RaftOptions, type RaftTuning } from './config.js'
 import type { Message } from './messages.js'
 import { Raft } from './raft.js'
 import type { Ready } from './ready.js'
@@ -31,7 +31,19 @@ export interface RawNodeOptions extends RaftOptions {
 export type ConfigChangeResult =
   { readonly ok: true; readonly index: LogIndex } | { readonly ok: false; readonly error: string }
 
+export interface ConfigChangeOptions {
+  /**
+   * Compare-and-set (hashicorp's prevIndex): the change is refused unless the latest
+   * configuration in the leader's log is still the one introduced at this index (see
+   * `Status.configIndex`). Two administrators who both read the configuration and then change
+   * it cannot silently undo each other's change.
+   */
+  readonly expectedConfigIndex?: LogIndex
+}
+
 export type TransferResult = { readonly ok: true } | { readonly ok: false; readonly error: string }
+
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly error: string }
 
 /**
  * The public face of the Raft core: a synchronous, pure state machine.
@@ -74,16 +86,42 @@ export class RawNode {
   }
 
   /**
-   * Proposes a new cluster configuration. Only the leader accepts, one change at a time, and only
-   * changes that add or remove (or promote) a single voter against the latest configuration in
-   * its log — the single-server rule of §4.1 with the fix of §4.1 errata: not before the leader
-   * has committed an entry of its own term.
+   * Proposes a new cluster configuration. Only the leader accepts it, and only:
+   * - once it has committed an entry of its own term (Ongaro's fix to single-server changes);
+   * - when no earlier change is still uncommitted (one change at a time);
+   * - when it adds or removes at most one voter against the latest configuration in its log,
+   *   committed or not (§4.1; etcd-io/raft#80), learners being free to come and go;
+   * - when every new voter is a learner already, and caught up (§4.2.1).
+   * The configuration is in force as soon as its entry is in a log (§4.1). A leader that is not
+   * a voter of the new configuration steps down once it is committed (§4.2.2).
    */
-  proposeConfigChange(config: ClusterConfig): ConfigChangeResult {
-    return this.#raft.proposeConfigChange(config)
+  proposeConfigChange(config: ClusterConfig, options?: ConfigChangeOptions): ConfigChangeResult {
+    return this.#raft.proposeConfigChange(config, options)
   }
 
-  /** Starts a linearizable read (§6.4). The answer comes back as a ReadState or ReadFailure in a Ready. */
+  /**
+   * Changes the settings that may change while the node runs (timing, pre-vote, check-quorum,
+   * forwarding, unsafe rules). Invalid settings are refused and change nothing.
+   */
+  reloadConfig(tuning: Partial<RaftTuning>): ReloadResult {
+    return this.#raft.reloadConfig(tuning)
+  }
+
+  /** The runtime-tunable settings in force now. */
+  tuning(): RaftTuning {
+    return this.#raft.tuning()
+  }
+
+  /**
+   * Starts a linearizable read (§6.4). The answer comes back as a ReadState (serve the read once
+   * the state machine has applied its index) or a ReadFailure in a later Ready; a read that gets
+   * no answer within an election timeout fails with `timeout`. Use a fresh `requestId` for every
+   * attempt: it names the answer.
+   *
+   * Lease-based reads (answering without the heartbeat round while a leader lease holds) are not
+   * offered: they are only safe if clocks drift less than the lease's margin, which the core,
+   * counting ticks, cannot check (etcd's ReadOnlyLeaseBased carries the same caveat).
+   */
   readIndex(requestId: number): void {
     this.#raft.readIndex(requestId)
   }

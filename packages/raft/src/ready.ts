@@ -7,10 +7,18 @@ export interface ReadState {
   readonly index: LogIndex
 }
 
-/** A read request that cannot be served here; the caller should retry (or ask `leaderId`). */
+/**
+ * A read request that cannot be served here; the caller should retry (or ask `leaderId`).
+ * - not-leader: the node asked is not the leader (or the leader it asked no longer is);
+ * - no-leader: no leader is known;
+ * - step-down: the leader lost its leadership before it could confirm the read;
+ * - timeout: no confirmation within an election timeout (messages lost, or no quorum);
+ * - overloaded: too many reads are waiting already.
+ */
 export interface ReadFailure {
   readonly requestId: number
-  readonly reason: 'not-leader' | 'no-leader' | 'leader-not-ready' | 'step-down'
+  readonly reason:
+    'not-leader' | 'no-leader' | 'leader-not-ready' | 'step-down' | 'timeout' | 'overloaded'
   readonly leaderId: NodeId | undefined
 }
 

@@ -10,20 +10,21 @@ import type { Snapshot } from './types.js'
 export class SnapshotReceiver {
   #index = 0
   #term = 0
+  /** The leader sending it, and its term: chunks from another leader start a new transfer. */
+  #from = ''
+  #leaderTerm = 0
   #totalBytes = 0
   #buffer: Uint8Array = new Uint8Array(0)
   #received = 0
 
   /** Takes one chunk; returns the whole snapshot once its last byte has arrived. */
   receive(message: InstallSnapshot): Snapshot | undefined {
-    const same =
-      message.snapshotIndex === this.#index &&
-      message.snapshotTerm === this.#term &&
-      message.totalBytes === this.#totalBytes
-    if (!same) {
+    if (!this.#same(message)) {
       if (message.offset !== 0) return undefined
       this.#index = message.snapshotIndex
       this.#term = message.snapshotTerm
+      this.#from = message.from
+      this.#leaderTerm = message.term
       this.#totalBytes = message.totalBytes
       this.#buffer = new Uint8Array(message.totalBytes)
       this.#received = 0
@@ -46,14 +47,24 @@ export class SnapshotReceiver {
 
   /** The offset the follower wants next for the snapshot this chunk belongs to. */
   receivedBytes(message: InstallSnapshot): number {
-    return message.snapshotIndex === this.#index && message.snapshotTerm === this.#term
-      ? this.#received
-      : 0
+    return this.#same(message) ? this.#received : 0
+  }
+
+  #same(message: InstallSnapshot): boolean {
+    return (
+      message.snapshotIndex === this.#index &&
+      message.snapshotTerm === this.#term &&
+      message.totalBytes === this.#totalBytes &&
+      message.from === this.#from &&
+      message.term === this.#leaderTerm
+    )
   }
 
   #reset(): void {
     this.#index = 0
     this.#term = 0
+    this.#from = ''
+    this.#leaderTerm = 0
     this.#totalBytes = 0
     this.#buffer = new Uint8Array(0)
     this.#received = 0

@@ -23,7 +23,10 @@ export interface Status {
   readonly snapshotIndex: LogIndex
   readonly lastIndex: LogIndex
   readonly lastTerm: Term
+  /** The latest configuration in the log (committed or not: it is in force, §4.1). */
   readonly config: ClusterConfig
+  /** The index of the entry that introduced `config` (0, or the snapshot's, for the initial one). */
+  readonly configIndex: LogIndex
   readonly electionElapsedTicks: number
   readonly electionTimeoutTicks: number
   /** Only on the leader. */

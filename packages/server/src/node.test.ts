@@ -149,6 +149,7 @@ describe('a three-node cluster over real sockets', () => {
     const after = await call(url, 'GET', '/v1/kv?limit=1000')
     expect(after.json).toEqual(before.json)
     expect((await call(url, 'GET', '/v1/kv/x')).status).toBe(404)
+    expect((await call(url, 'GET', '/v1/kv?prefix=x')).json.items).toEqual([])
   })
 
   test('a retried write with the same client id and seq is applied once', async () => {

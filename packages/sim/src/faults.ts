@@ -1,4 +1,5 @@
 import type { NodeId, RaftEvent } from '@raftkit/raft'
+import { MembershipFaults } from './membership-faults.js'
 import { noLinkFaults, type LinkFaults } from './network.js'
 import type { FaultKind } from './options.js'
 import type { PRNG } from './prng.js'
@@ -52,7 +53,8 @@ export const defaultFaultOptions: FaultOptions = {
   crashAtFirstCommitProbability: 0.6,
 }
 
-type Action = 'crash' | 'reboot' | 'partition' | 'drop' | 'delay' | 'duplicate' | 'reorder'
+type Action =
+  'crash' | 'reboot' | 'partition' | 'drop' | 'delay' | 'duplicate' | 'reorder' | 'membership'
 
 /**
  * A seeded schedule of faults. It decides, at random intervals, to crash nodes (the leader more
@@ -61,10 +63,12 @@ type Action = 'crash' | 'reboot' | 'partition' | 'drop' | 'delay' | 'duplicate' 
  * to partition the network (random splits, an isolated leader, one-way cuts), and to start
  * episodes of message loss, delay spikes, duplication and reordering with random rates.
  *
- * `quiesce()` ends the faulty phase: the network heals, link faults stop and every crashed node
- * restarts, so that liveness can be judged.
+ * With `membership`, members are also added and removed, and leadership transferred, at random
+ * (see MembershipFaults).
  *
- * `membership` is accepted but does nothing yet: membership changes come with issue 3.
+ * `quiesce()` ends the faulty phase: the network heals, link faults stop, membership stops
+ * changing (a change already proposed may still commit) and every crashed node restarts, so that
+ * liveness can be judged.
  */
 export class FaultScheduler {
   #injected = 0
@@ -80,6 +84,7 @@ export class FaultScheduler {
   /** Leaders whose first commit of their term is still to come (node id → term). */
   readonly #awaitingFirstCommit = new Map<NodeId, number>()
   #linkFaults: LinkFaults = noLinkFaults
+  readonly #membership: MembershipFaults | undefined
 
   constructor(
     cluster: SimCluster,
@@ -97,6 +102,15 @@ export class FaultScheduler {
     if (this.#kinds.has('partition')) actions.push('partition', 'partition')
     for (const kind of ['drop', 'delay', 'duplicate', 'reorder'] as const)
       if (this.#kinds.has(kind)) actions.push(kind)
+    if (this.#kinds.has('membership')) {
+      actions.push('membership', 'membership')
+      this.#membership = new MembershipFaults(
+        cluster,
+        random.fork('membership'),
+        this.#kinds.has('crash') ? (id) => this.#crashNode(id) : undefined,
+        this.#kinds.has('partition') ? (side) => this.#isolateSide(side) : undefined,
+      )
+    }
     this.#actions = actions
     if (this.#kinds.has('crash') || this.#kinds.has('restart')) {
       cluster.observe({ raftEvent: (event) => this.#onRaftEvent(event) })
@@ -108,15 +122,22 @@ export class FaultScheduler {
     return this.#injected
   }
 
+  /** Membership changes and transfers the schedule attempted (accepted or refused). */
+  get membershipAttempts(): number {
+    return this.#membership?.attempts ?? 0
+  }
+
   start(): void {
     if (this.#actions.length === 0) return
     this.#active = true
+    this.#membership?.start()
     this.#scheduleNext()
   }
 
   /** Stops injecting faults, heals the network and restarts every crashed node. */
   quiesce(): void {
     this.#active = false
+    this.#membership?.stop()
     this.#partitionGeneration++
     this.#episodes.clear()
     this.#linkFaults = noLinkFaults
@@ -148,6 +169,9 @@ export class FaultScheduler {
       case 'duplicate':
       case 'reorder':
         return this.#linkEpisode(action)
+      case 'membership':
+        if (this.#membership!.act()) this.#injected++
+        return
     }
   }
 
@@ -194,8 +218,12 @@ export class FaultScheduler {
     const down = cluster.ids.length - up.length
     const majority = Math.floor(cluster.ids.length / 2) + 1
     if (up.length === 0) return
+    // Judged on the voters: a crash that leaves fewer than a majority of them running stalls the
+    // cluster, so it is rare.
+    const voters = cluster.latestConfig().voters
+    const votersUp = voters.filter((id) => cluster.isUp(id)).length
     if (
-      up.length - 1 < majority &&
+      (up.length - 1 < majority || votersUp - 1 < Math.floor(voters.length / 2) + 1) &&
       !this.#random.chance(this.#options.crashBeyondMajorityProbability)
     )
       return
@@ -292,6 +320,20 @@ export class FaultScheduler {
     const generation = ++this.#partitionGeneration
     this.#cluster.schedule(this.#episodeMs(), () => {
       if (this.#active && generation === this.#partitionGeneration) cluster.heal()
+    })
+  }
+
+  /**
+   * Cuts `side` off from every other node, for one partition episode: long enough (at least a few
+   * election timeouts) for the other side to elect a leader of its own if it can.
+   */
+  #isolateSide(side: readonly NodeId[]): void {
+    this.#cluster.partition([side])
+    this.#injected++
+    const generation = ++this.#partitionGeneration
+    const lengthMs = this.#random.intBetween(300, Math.max(300, this.#options.episodeMsMax))
+    this.#cluster.schedule(lengthMs, () => {
+      if (this.#active && generation === this.#partitionGeneration) this.#cluster.heal()
     })
   }
 

@@ -37,8 +37,13 @@ export {
   SimCluster,
   type ClusterObserver,
   type ClusterProposeResult,
+  type ClusterReadOutcome,
+  type ClusterReadStart,
+  type ClusterTuning,
+  type MembershipResult,
   type SimClusterOptions,
 } from './sim-cluster.js'
+export { clusterLimits } from './sim-membership.js'
 export { SimDisk } from './sim-disk.js'
 export type { CrashedWrite } from './sim-node.js'
 export { runShape, simulate, type SimulateHooks } from './simulate.js'

@@ -1,4 +1,4 @@
-import { describeEntry, type Entry, type NodeId } from '@raftkit/raft'
+import { describeEntry, type ClusterConfig, type Entry, type NodeId } from '@raftkit/raft'
 import { assert } from './assert.js'
 import { chainHash, entryHash } from './entry-hash.js'
 import type { ViolationKind } from './options.js'
@@ -21,6 +21,9 @@ export interface RecoveredLog {
 }
 
 export type ViolationReporter = (kind: ViolationKind, message: string) => void
+
+/** Called when an index holding a configuration entry is first seen committed. */
+export type ConfigCommitListener = (index: number, config: ClusterConfig) => void
 
 /** The checker's mirror of one node. */
 interface NodeTrack {
@@ -57,7 +60,10 @@ const none = -1
  *   machines agree after applying it; each committed entry is handed out once, in order.
  * - Commits never move back, and a committed entry never changes.
  *
- * Nodes are numbered 0..n-1; violations are reported by node id with terms and indexes.
+ * Nodes are numbered 0..n-1 in the order they joined (`addNode` for members added later);
+ * violations are reported by node id with terms and indexes. The checker also follows the
+ * configuration entries as they commit: `committedConfig` is the configuration in force at the
+ * highest committed configuration entry.
  */
 export class SafetyChecker {
   readonly #nodes: NodeTrack[]
@@ -75,22 +81,40 @@ export class SafetyChecker {
   readonly #appliedBy: number[] = []
   readonly #appliedDigest: (string | undefined)[] = []
   #dirty: number[] = []
+  #committedConfig: ClusterConfig
+  #committedConfigIndex = 0
+  #configChangesCommitted = 0
+  readonly #onConfigCommitted: ConfigCommitListener | undefined
 
-  constructor(ids: readonly NodeId[], report: ViolationReporter) {
+  constructor(
+    ids: readonly NodeId[],
+    report: ViolationReporter,
+    options: {
+      /** The bootstrap configuration (default: every id a voter). */
+      readonly initialConfig?: ClusterConfig
+      readonly onConfigCommitted?: ConfigCommitListener
+    } = {},
+  ) {
     this.#report = report
-    this.#nodes = ids.map((id) => ({
-      id,
-      chain: [0],
-      terms: [0],
-      base: 0,
-      baseKnown: true,
-      lastIndex: 0,
-      commitIndex: 0,
-      appliedIndex: 0,
-      pendingCommitFrom: none,
-      pendingCommitTo: none,
-      pendingLeaderTerm: none,
-    }))
+    this.#nodes = ids.map((id) => freshTrack(id))
+    this.#committedConfig = options.initialConfig ?? { voters: [...ids], learners: [] }
+    this.#onConfigCommitted = options.onConfigCommitted
+  }
+
+  /** Starts watching a node that joins with an empty log. Returns its index. */
+  addNode(id: NodeId): number {
+    this.#nodes.push(freshTrack(id))
+    return this.#nodes.length - 1
+  }
+
+  /** The configuration of the highest committed configuration entry (or the bootstrap one). */
+  get committedConfig(): ClusterConfig {
+    return this.#committedConfig
+  }
+
+  /** How many configuration entries have been seen committed. */
+  get configChangesCommitted(): number {
+    return this.#configChangesCommitted
   }
 
   /** The highest index any node is known to have committed. */
@@ -387,6 +411,7 @@ export class SafetyChecker {
         this.#committedHash[index] = hash
         this.#committedTerm[index] = entry.term
         this.#committedBy[index] = node
+        if (entry.kind === 'config') this.#configCommitted(index, entry.config)
       } else if (recorded !== hash) {
         this.#report(
           'commit-regression',
@@ -431,6 +456,15 @@ export class SafetyChecker {
     }
   }
 
+  #configCommitted(index: number, config: ClusterConfig): void {
+    this.#configChangesCommitted++
+    if (index > this.#committedConfigIndex) {
+      this.#committedConfigIndex = index
+      this.#committedConfig = config
+    }
+    this.#onConfigCommitted?.(index, config)
+  }
+
   #markDirty(node: number): void {
     if (!this.#dirty.includes(node)) this.#dirty.push(node)
   }
@@ -439,5 +473,21 @@ export class SafetyChecker {
     const track = this.#nodes[node]
     assert(track !== undefined, () => `unknown node index ${node}`)
     return track.id
+  }
+}
+
+function freshTrack(id: NodeId): NodeTrack {
+  return {
+    id,
+    chain: [0],
+    terms: [0],
+    base: 0,
+    baseKnown: true,
+    lastIndex: 0,
+    commitIndex: 0,
+    appliedIndex: 0,
+    pendingCommitFrom: none,
+    pendingCommitTo: none,
+    pendingLeaderTerm: none,
   }
 }

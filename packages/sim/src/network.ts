@@ -64,15 +64,15 @@ export interface NetworkSink {
  */
 export class SimNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, blocked: 0, duplicated: 0 }
-  readonly #ids: readonly NodeId[]
+  readonly #ids: NodeId[]
   readonly #indexById: Map<NodeId, number>
   readonly #random: PRNG
   readonly #options: NetworkOptions
   readonly #sink: NetworkSink
   /** blocked[from * n + to]: messages from `from` to `to` are lost. */
-  readonly #blocked: Uint8Array
+  #blocked: Uint8Array
   /** The latest scheduled arrival per directed link, to keep FIFO order. */
-  readonly #lastArrivalMs: Float64Array
+  #lastArrivalMs: Float64Array
   #faults: LinkFaults = noLinkFaults
   readonly #linkFaults = new Map<number, LinkFaults>()
   #now = 0
@@ -84,13 +84,41 @@ export class SimNetwork {
     options = defaultNetworkOptions,
   ) {
     assert(options.latencyMsMin >= 0 && options.latencyMsMax >= options.latencyMsMin, 'latency')
-    this.#ids = ids
+    this.#ids = [...ids]
     this.#indexById = new Map(ids.map((id, index) => [id, index]))
     this.#random = random
     this.#sink = sink
     this.#options = options
     this.#blocked = new Uint8Array(ids.length * ids.length)
     this.#lastArrivalMs = new Float64Array(ids.length * ids.length)
+  }
+
+  /**
+   * Connects a new node (a member joining the cluster) to every other, with no partition or cut
+   * on its links. Returns its index.
+   */
+  addNode(id: NodeId): number {
+    assert(!this.#indexById.has(id), () => `node ${id} is already on the network`)
+    const before = this.#ids.length
+    const after = before + 1
+    const blocked = new Uint8Array(after * after)
+    const lastArrival = new Float64Array(after * after)
+    for (let from = 0; from < before; from++) {
+      for (let to = 0; to < before; to++) {
+        blocked[from * after + to] = this.#blocked[from * before + to]!
+        lastArrival[from * after + to] = this.#lastArrivalMs[from * before + to]!
+      }
+    }
+    this.#blocked = blocked
+    this.#lastArrivalMs = lastArrival
+    const remapped = new Map<number, LinkFaults>()
+    for (const [key, faults] of this.#linkFaults)
+      remapped.set(Math.floor(key / before) * after + (key % before), faults)
+    this.#linkFaults.clear()
+    for (const [key, faults] of remapped) this.#linkFaults.set(key, faults)
+    this.#ids.push(id)
+    this.#indexById.set(id, before)
+    return before
   }
 
   /** The simulator's clock, set before each send. */

@@ -19,10 +19,23 @@ export type FaultKind = (typeof faultKinds)[number]
  * Safety rules the simulator can switch off on purpose, to show that its checks bite.
  * - commit-old-term: a leader commits entries of earlier terms by counting replicas (Figure 8).
  * - forget-vote: a restarting node forgets the vote it cast (two leaders in one term).
- * - stale-read: clients read from the local state machine of whichever node they ask, without
- *   going through the log or ReadIndex (caught by the linearizability checker).
+ * - stale-read: reads are answered from the local state machine of whichever node is asked,
+ *   without ReadIndex (caught by the linearizability checker).
+ * - two-voter-changes: a configuration change may add or remove two voters at once, so old and
+ *   new majorities need not overlap (the membership fault then makes such changes).
+ * - config-before-term-commit: a new leader may change the configuration before it has committed
+ *   an entry of its term (Ongaro's fix to single-server changes, switched off).
+ * - no-sessions: the state machine ignores client sessions and applies every copy of a command,
+ *   so a retried write takes effect twice (thesis §6.3; caught by the linearizability checker).
  */
-export const unsafeRules = ['commit-old-term', 'forget-vote', 'stale-read'] as const
+export const unsafeRules = [
+  'commit-old-term',
+  'forget-vote',
+  'stale-read',
+  'two-voter-changes',
+  'config-before-term-commit',
+  'no-sessions',
+] as const
 export type UnsafeRule = (typeof unsafeRules)[number]
 
 export interface SimOptions {
@@ -77,6 +90,8 @@ export interface SeedResult {
     readonly ok: number
     readonly failed: number
     readonly indeterminate: number
+    /** Writes re-sent with the same sequence number (applied once, thesis §6.3). */
+    readonly retried: number
   }
   readonly faultsInjected: number
   /**

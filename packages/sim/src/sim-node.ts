@@ -1,5 +1,5 @@
 import type { KvCommand, KvResult } from '@raftkit/kv'
-import { KvStateMachine } from '@raftkit/kv'
+import { KvStateMachine, type KvStateMachineOptions } from '@raftkit/kv'
 import {
   RawNode,
   type Entry,
@@ -7,6 +7,7 @@ import {
   type NodeId,
   type PersistedState,
   type RawNodeOptions,
+  type ReadFailure,
   type Ready,
   type Role,
   type Snapshot,
@@ -38,6 +39,12 @@ export interface SimNodeHost {
   snapshotRestored(node: SimNode, snapshot: Snapshot): void
   /** Decodes a command entry's bytes (cached across nodes: every replica decodes the same bytes). */
   decode(data: Uint8Array): KvCommand | undefined
+  /** Options for the state machine of a (re)starting node. */
+  stateMachineOptions(): KvStateMachineOptions
+  /** A ReadIndex read may be served now: the state machine has applied its read index. */
+  readReady(node: SimNode, requestId: number, index: number): void
+  /** The core could not serve a ReadIndex read. */
+  readFailed(node: SimNode, failure: ReadFailure): void
 }
 
 export interface SimNodeTiming {
@@ -81,6 +88,12 @@ export class SimNode {
   #writing: Ready | undefined
   /** The index of the latest snapshot this node holds (taken, installed or stored). */
   #snapshotIndex = 0
+  /** The last index applied to the state machine (or restored from a snapshot). */
+  #appliedIndex = 0
+  /** Confirmed reads waiting for the state machine to apply their index, in index order. */
+  #readsWaiting: { readonly requestId: number; readonly index: number }[] = []
+  /** Removed from the cluster for good: it never starts again. */
+  #retired = false
 
   constructor(
     id: NodeId,
@@ -118,21 +131,40 @@ export class SimNode {
     return this.#writing !== undefined
   }
 
+  get retired(): boolean {
+    return this.#retired
+  }
+
+  /** The last index the running state machine applied; the node must be up. */
+  get appliedIndex(): number {
+    assert(this.up, () => `${this.id} is down`)
+    return this.#appliedIndex
+  }
+
+  /** Marks the node as removed from the cluster for good (it must be down). */
+  retire(): void {
+    assert(!this.up, () => `${this.id} retired while up`)
+    this.#retired = true
+  }
+
   /**
    * Starts (or restarts) the node from its disk. With `forgetVote` (an unsafe rule) the stored
    * vote is dropped, as a node that does not persist its vote would do.
    */
   start(forgetVote: boolean): void {
     assert(!this.up, () => `${this.id} started while up`)
+    assert(!this.#retired, () => `${this.id} started after it was retired`)
     this.incarnation++
     this.role = 'follower'
     this.leaderId = undefined
     const persisted = this.disk.state(forgetVote)
     const raw = new RawNode(this.#host.raftOptions(this), persisted)
     this.#raw = raw
-    this.#kv = new KvStateMachine()
+    this.#kv = new KvStateMachine(this.#host.stateMachineOptions())
     this.term = raw.status().term
     this.#snapshotIndex = persisted.snapshot?.meta.index ?? 0
+    this.#appliedIndex = 0
+    this.#readsWaiting = []
     if (persisted.snapshot !== undefined) this.#restore(persisted.snapshot)
     this.#host.started(this, persisted, raw)
     // Each life ticks with its own phase: real nodes' timers are not aligned.
@@ -165,6 +197,7 @@ export class SimNode {
     this.#raw = undefined
     this.#kv = undefined
     this.#writing = undefined
+    this.#readsWaiting = []
     this.incarnation++
     this.role = 'follower'
     this.leaderId = undefined
@@ -220,7 +253,10 @@ export class SimNode {
     // 3. Restore the snapshot, then apply committed entries in log order.
     if (ready.snapshot !== undefined) this.#restore(ready.snapshot)
     for (const entry of ready.committedEntries) this.#apply(entry)
-    // 4. (Read states are not used by this workload: reads go through the log.)
+    // 4. Serve confirmed reads once the state machine has caught up with their index (§6.4).
+    for (const failure of ready.readFailures) this.#host.readFailed(this, failure)
+    for (const state of ready.readStates) this.#readsWaiting.push(state)
+    this.#serveReads()
     // 5. Hand the Ready back.
     raw.advance(ready)
     const last = ready.committedEntries[ready.committedEntries.length - 1]
@@ -248,13 +284,25 @@ export class SimNode {
     this.#snapshotIndex = applied
   }
 
+  #serveReads(): void {
+    if (this.#readsWaiting.length === 0) return
+    const waiting = this.#readsWaiting
+    this.#readsWaiting = []
+    for (const read of waiting) {
+      if (read.index <= this.#appliedIndex) this.#host.readReady(this, read.requestId, read.index)
+      else this.#readsWaiting.push(read)
+    }
+  }
+
   #restore(snapshot: Snapshot): void {
     this.#snapshotIndex = snapshot.meta.index
+    this.#appliedIndex = Math.max(this.#appliedIndex, snapshot.meta.index)
     this.kv.restore(snapshot.data)
     this.#host.snapshotRestored(this, snapshot)
   }
 
   #apply(entry: Entry): void {
+    this.#appliedIndex = entry.index
     if (entry.kind !== 'command') {
       this.#host.entryApplied(this, entry, undefined, undefined)
       return

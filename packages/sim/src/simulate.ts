@@ -1,3 +1,4 @@
+import type { NodeId } from '@raftkit/raft'
 import { checkKvHistory } from './checker/index.js'
 import { FaultScheduler } from './faults.js'
 import { PRNG } from './prng.js'
@@ -60,6 +61,9 @@ export function simulate(options: SimOptions, hooks: SimulateHooks = {}): SeedRe
   // compact their logs (so laggards need snapshots) and in how small chunks snapshots travel,
   // and whether pre-vote and check-quorum are on (unless the options say).
   const swarm = new PRNG(options.seed).fork('config')
+  // With membership changes, logs are always compacted now and then, so that new learners (and
+  // laggards) catch up by snapshot.
+  const membership = options.faults.includes('membership')
   const cluster = new SimCluster({
     nodes: options.nodes,
     seed: options.seed,
@@ -67,18 +71,17 @@ export function simulate(options: SimOptions, hooks: SimulateHooks = {}): SeedRe
     electionTimeoutTicks,
     maxEntriesPerMessage: swarm.pick([1, 1, 2, 8, 256]),
     maxInflightMessages: swarm.pick([1, 1, 4, 64]),
-    snapshotEveryEntries: swarm.pick([0, 10, 30, 100]),
+    snapshotEveryEntries: membership ? swarm.pick([10, 30, 100]) : swarm.pick([0, 10, 30, 100]),
     snapshotChunkBytes: swarm.pick([64, 512, 256 << 10]),
     preVote: options.preVote ?? swarm.chance(0.75),
     checkQuorum: options.checkQuorum ?? swarm.chance(0.75),
     unsafe: options.unsafe,
+    retireDelayMsMax: 2500,
   })
   if (hooks.onTrace !== undefined) cluster.onTrace(hooks.onTrace)
   const workload = new Workload(cluster, cluster.random.fork('workload'), {
     clients: options.clients ?? 3,
-    staleReads: options.unsafe === 'stale-read',
   })
-  // `membership` is accepted and ignored for now: membership changes arrive with issue 3.
   const faults = new FaultScheduler(cluster, cluster.random.fork('faults'), options.faults)
   const liveness = new LivenessWatch(cluster, workload)
 
@@ -120,7 +123,7 @@ export function simulate(options: SimOptions, hooks: SimulateHooks = {}): SeedRe
     elections: counters.elections,
     leaderChanges: counters.leaderChanges,
     snapshotsInstalled: counters.snapshotsInstalled,
-    membershipChanges: 0,
+    membershipChanges: counters.membershipChanges,
     transfers: counters.transfers,
     clientOps: { ...workload.counts },
     faultsInjected: faults.injected,
@@ -213,33 +216,46 @@ class LivenessWatch {
     if (this.#converged()) this.#convergedAt = cluster.now
   }
 
-  /** A leader that a majority of the cluster (itself included) follows in its term. */
+  /**
+   * A leader that a majority of the voters (itself included) follows in its term. Membership
+   * changes: the voters are those of the committed configuration, and the leader must be one.
+   */
   #hasStableLeader(): boolean {
     const cluster = this.#cluster
     const leader = cluster.leader()
     if (leader === undefined) return false
+    const voters = cluster.members().voters
+    if (!voters.includes(leader)) return false
     const term = cluster.status(leader)?.term
     let followers = 0
-    for (const id of cluster.ids) {
+    for (const id of voters) {
+      if (cluster.isRetired(id)) continue
       const status = cluster.status(id)
       if (status === undefined || status.term !== term) continue
       if (id === leader || status.leaderId === leader) followers++
     }
-    return followers > cluster.ids.length / 2
+    return followers > voters.length / 2
+  }
+
+  /** The members of the committed configuration: every one of them must converge. */
+  #members(): NodeId[] {
+    const config = this.#cluster.members()
+    return [...config.voters, ...config.learners]
   }
 
   #converged(): boolean {
     const cluster = this.#cluster
     const target = cluster.committedIndex
+    const members = this.#members()
     let lowest = Infinity
-    for (const id of cluster.ids) lowest = Math.min(lowest, cluster.appliedIndex(id))
+    for (const id of members) lowest = Math.min(lowest, cluster.appliedIndex(id))
     if (lowest !== this.#lowestApplied) {
       this.#lowestApplied = lowest
       this.#lowestAppliedMovedAt = cluster.now
     }
     if (lowest !== target) return false
     let digest: string | undefined
-    for (const id of cluster.ids) {
+    for (const id of members) {
       const kv = cluster.stateMachine(id)
       if (kv === undefined || cluster.appliedIndex(id) !== target) return false
       if (digest === undefined) digest = kv.digest()
@@ -289,7 +305,9 @@ class LivenessWatch {
     }
     const stalledMs = now - Math.max(this.#drainedAt, this.#lowestAppliedMovedAt)
     if (this.#convergedAt === undefined && stalledMs >= runShape.convergenceStallMs) {
-      const applied = cluster.ids.map((id) => `${id}=${cluster.appliedIndex(id)}`).join(' ')
+      const applied = this.#members()
+        .map((id) => `${id}=${cluster.appliedIndex(id)}`)
+        .join(' ')
       violations.push({
         kind: 'liveness',
         ...at,

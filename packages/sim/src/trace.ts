@@ -1,5 +1,6 @@
 import type { KvCommand, KvResult } from '@raftkit/kv'
 import type { Message, NodeId, RaftEvent } from '@raftkit/raft'
+import type { ClusterReadOutcome, ClusterTuning } from './sim-cluster.js'
 import type { LinkFaults, LossReason } from './network.js'
 import type { Violation } from './options.js'
 import type { CrashedWrite } from './sim-node.js'
@@ -40,6 +41,30 @@ export type TraceBody =
       readonly reason: string
     }
   | { readonly type: 'violation'; readonly violation: Violation }
+  /** A fresh node was started to join as a learner; its entry is at `index` in the leader's log. */
+  | { readonly type: 'member-added'; readonly node: NodeId; readonly index: number }
+  /** A node left the cluster for good. */
+  | { readonly type: 'retire'; readonly node: NodeId; readonly reason: string }
+  | { readonly type: 'read-result'; readonly outcome: ClusterReadOutcome }
+  /** The membership fault tried a change: what, and how the cluster answered. */
+  | {
+      readonly type: 'membership-fault'
+      readonly action: 'add' | 'remove' | 'remove-two' | 'transfer'
+      readonly target: NodeId | undefined
+      readonly ok: boolean
+      readonly error: string | undefined
+    }
+  /** Runtime settings changed: one node's election timeout, or the cluster's (`node` undefined). */
+  | {
+      readonly type: 'tuning'
+      readonly node: NodeId | undefined
+      readonly tuning:
+        | ClusterTuning
+        | {
+            readonly electionTimeoutTicks: number
+            readonly electionTimeoutTicksMax: number | undefined
+          }
+    }
   | { readonly type: 'phase'; readonly phase: string }
 
 export type TraceRecord = TraceBody & {

@@ -3,7 +3,7 @@ import type { NodeId } from '@raftkit/raft'
 import { assert } from './assert.js'
 import type { KvInput, KvOutput, Operation } from './checker/index.js'
 import type { PRNG } from './prng.js'
-import type { ClusterProposeResult, SimCluster } from './sim-cluster.js'
+import type { ClusterProposeResult, ClusterReadOutcome, SimCluster } from './sim-cluster.js'
 
 export interface WorkloadOptions {
   /** Concurrent closed-loop clients. */
@@ -23,10 +23,15 @@ export interface WorkloadOptions {
   /** A final operation (see `drain`) is re-sent this often until it completes. */
   readonly resendMs: number
   /**
-   * Unsafe on purpose: reads are answered at once from the local state machine of the node the
-   * client asks, which may be a lagging follower or a deposed leader. Not linearizable.
+   * The share of writes a client retries, with the same sequence number, when it times out or
+   * its node crashes, instead of giving up at once: the session table must apply them once
+   * (thesis §6.3).
    */
-  readonly staleReads: boolean
+  readonly retriedWritesFraction: number
+  /** How many times such a write is re-sent before the client gives up on it. */
+  readonly writeRetriesMax: number
+  /** The share of reads sent to a random node rather than the believed leader (follower ReadIndex). */
+  readonly followerReadsFraction: number
 }
 
 export const defaultWorkloadOptions: WorkloadOptions = {
@@ -36,7 +41,9 @@ export const defaultWorkloadOptions: WorkloadOptions = {
   opTimeoutMs: 400,
   thinkMsMax: 5,
   resendMs: 100,
-  staleReads: false,
+  retriedWritesFraction: 0.5,
+  writeRetriesMax: 2,
+  followerReadsFraction: 0.5,
 }
 
 export interface ClientOpCounts {
@@ -46,6 +53,8 @@ export interface ClientOpCounts {
   failed: number
   /** Operations whose outcome the client never learned (a timeout, a crash of its node). */
   indeterminate: number
+  /** Writes re-sent with the same sequence number after a timeout or a crash. */
+  retried: number
 }
 
 /** A history record the workload fills in as the operation completes. */
@@ -68,6 +77,10 @@ interface PendingOp {
   waitingOn: NodeId | undefined
   /** A final operation: retried until it completes, never timed out. */
   readonly final: boolean
+  /** Re-sends left for a write that is retried on timeout or crash. */
+  retriesLeft: number
+  /** Bumped by each read attempt, so the answer to an abandoned attempt is ignored. */
+  readAttempt: number
 }
 
 interface Client {
@@ -86,19 +99,26 @@ interface Client {
  * compare-and-set on a few keys, each with one operation outstanding, recording what they saw
  * as a history for the linearizability checker.
  *
- * A client sends to the node it believes is the leader. A refusal that names a leader
- * (`not-leader`) is retried there: nothing was appended, so a retry is safe. Once a node takes
- * the command (appended, or forwarded to the leader), the client waits for that node to apply it
- * and reads the answer from that node's state machine, matched by (clientId, seq). If the node
- * crashes, or the operation times out, the outcome is unknown: it may still take effect later,
- * which the checker allows for. Then the client moves on to a new operation at another node.
+ * Writes (put, delete, cas) go through the log. A client sends one to the node it believes is
+ * the leader. A refusal that names a leader (`not-leader`) is retried there: nothing was
+ * appended, so a retry is safe. Once a node takes the command (appended, or forwarded to the
+ * leader), the client waits for that node to apply it and reads the answer from that node's
+ * state machine, matched by (clientId, seq). If the node crashes, or the operation times out, the
+ * outcome is unknown: it may still take effect later, which the checker allows for. Some writes
+ * are then re-sent, with the same sequence number, to another node (the session table answers a
+ * copy that already took effect without applying it again, thesis §6.3); the others are given
+ * up and the client moves on to a new operation at another node.
+ *
+ * Reads (get) do not write to the log: they go through ReadIndex (§6.4), half of them at the
+ * believed leader and half at a random node, which asks the leader for the read index. A read
+ * that fails is simply tried again elsewhere (it has no effect), until the operation times out.
  *
  * `drain()` ends the run's workload: each client finishes with one write that it re-sends (same
  * sequence number, so the session table keeps it exactly-once) until it completes. In a healed
  * cluster those writes must all complete; that is the liveness check.
  */
 export class Workload {
-  readonly counts: ClientOpCounts = { ok: 0, failed: 0, indeterminate: 0 }
+  readonly counts: ClientOpCounts = { ok: 0, failed: 0, indeterminate: 0, retried: 0 }
   readonly #cluster: SimCluster
   readonly #random: PRNG
   readonly #options: WorkloadOptions
@@ -106,6 +126,9 @@ export class Workload {
   readonly #byId = new Map<string, Client>()
   readonly #records: OpRecord[] = []
   #draining = false
+  /** For `#stamp`: the virtual ms of the last stamp and how many stamps it has had. */
+  #stampMs = -1
+  #stampsInMs = 0
 
   constructor(cluster: SimCluster, random: PRNG, options: Partial<WorkloadOptions> = {}) {
     this.#cluster = cluster
@@ -180,6 +203,23 @@ export class Workload {
 
   // ------------------------------------------------------------------ operation lifecycle
 
+  /**
+   * The time of a call or a return for the history: the virtual ms, plus a fraction that orders
+   * the events within one ms as they happened. Many things happen in one virtual ms (a read can
+   * be called and answered, and a write applied, in the same step), and the checker must not
+   * have to guess their order: with ties it would assume returns came before calls.
+   */
+  #stamp(): number {
+    const now = this.#cluster.now
+    if (now !== this.#stampMs) {
+      this.#stampMs = now
+      this.#stampsInMs = 0
+    }
+    this.#stampsInMs++
+    assert(this.#stampsInMs < stampsPerMsMax, () => `more than ${stampsPerMsMax} stamps in one ms`)
+    return now + this.#stampsInMs / stampsPerMsMax
+  }
+
   #startOp(client: Client): void {
     if (client.op !== undefined) return
     if (this.#draining && client.finalDone) return
@@ -188,23 +228,39 @@ export class Workload {
     const record: OpRecord = {
       clientId: client.number,
       input: inputOf(command),
-      call: this.#cluster.now,
+      call: this.#stamp(),
       return: undefined,
       output: undefined,
       failed: false,
     }
     this.#records.push(record)
-    const op: PendingOp = { record, command, sent: false, waitingOn: undefined, final }
+    const retried = command.op !== 'get' && this.#random.chance(this.#options.retriedWritesFraction)
+    const op: PendingOp = {
+      record,
+      command,
+      sent: false,
+      waitingOn: undefined,
+      final,
+      retriesLeft: retried ? this.#options.writeRetriesMax : 0,
+      readAttempt: 0,
+    }
     client.op = op
     if (final) this.#scheduleResend(client, op)
-    else this.#cluster.schedule(this.#options.opTimeoutMs, () => this.#timedOut(client, op))
-    this.#attempt(client, op, client.believedLeader)
+    else this.#scheduleTimeout(client, op)
+    const reader = command.op === 'get' && this.#random.chance(this.#options.followerReadsFraction)
+    this.#attempt(client, op, reader ? this.#anyNode() : client.believedLeader)
+  }
+
+  #scheduleTimeout(client: Client, op: PendingOp): void {
+    this.#cluster.schedule(this.#options.opTimeoutMs, () => this.#timedOut(client, op))
   }
 
   #attempt(client: Client, op: PendingOp, node: NodeId): void {
     if (client.op !== op) return
-    if (this.#options.staleReads && op.command.op === 'get' && this.#readLocally(client, op, node))
+    if (op.command.op === 'get') {
+      this.#attemptRead(client, op, node)
       return
+    }
     const result = this.#cluster.propose(node, op.command)
     this.#traceAttempt(client, op, node, result)
     if (result.ok) {
@@ -230,21 +286,39 @@ export class Workload {
     })
   }
 
-  /** The unsafe local read of `staleReads`; false if the node is down. */
-  #readLocally(client: Client, op: PendingOp, node: NodeId): boolean {
-    const kv = this.#cluster.stateMachine(node)
-    if (kv === undefined) return false
-    const record = kv.get(op.command.key)
-    const result: KvResult = {
-      op: 'get',
-      value: record?.value ?? null,
-      revision: record?.revision ?? 0,
+  /** One ReadIndex attempt at `node`; a failed one is tried again elsewhere. */
+  #attemptRead(client: Client, op: PendingOp, node: NodeId): void {
+    const attempt = ++op.readAttempt
+    op.sent = true
+    op.waitingOn = node
+    const started = this.#cluster.read(node, op.command.key, (outcome) => {
+      if (client.op === op && op.readAttempt === attempt) this.#readOutcome(client, op, outcome)
+    })
+    this.#traceAttempt(client, op, node, started.ok ? 'read-index' : started.error)
+    if (!started.ok) this.#retryRead(client, op, node, undefined)
+  }
+
+  #readOutcome(client: Client, op: PendingOp, outcome: ClusterReadOutcome): void {
+    if (!outcome.ok) {
+      this.#retryRead(client, op, outcome.node, outcome.leaderId)
+      return
     }
-    op.record.return = this.#cluster.now
-    op.record.output = { op: 'get', value: result.value }
+    const result: KvResult = { op: 'get', value: outcome.value, revision: outcome.revision }
+    op.record.return = this.#stamp()
+    op.record.output = { op: 'get', value: outcome.value }
     this.#learn(client, op.command, op.record.output)
-    this.#finish(client, op, 'ok', result, `read locally at ${node} (unsafe)`)
-    return true
+    client.believedLeader = this.#cluster.leader() ?? client.believedLeader
+    this.#finish(client, op, 'ok', result, `read at ${outcome.node} (read index ${outcome.index})`)
+  }
+
+  #retryRead(client: Client, op: PendingOp, node: NodeId, leaderId: NodeId | undefined): void {
+    op.waitingOn = undefined
+    const attempt = op.readAttempt
+    const next = leaderId !== undefined && leaderId !== node ? leaderId : this.#otherNode(node)
+    const delay = next === leaderId ? 1 : 10 + this.#random.nextInt(21)
+    this.#cluster.schedule(delay, () => {
+      if (client.op === op && op.readAttempt === attempt) this.#attempt(client, op, next)
+    })
   }
 
   #applied(node: NodeId, command: KvCommand, result: KvResult): void {
@@ -258,7 +332,7 @@ export class Workload {
       this.#finish(client, op, 'indeterminate', undefined, `rejected: ${result.op}`)
       return
     }
-    op.record.return = this.#cluster.now
+    op.record.return = this.#stamp()
     op.record.output = output
     this.#learn(client, command, output)
     this.#finish(client, op, 'ok', result, `applied at ${node}`)
@@ -267,21 +341,36 @@ export class Workload {
   #nodeCrashed(node: NodeId): void {
     for (const client of this.#clients) {
       const op = client.op
-      if (op === undefined || op.waitingOn !== node) continue
+      // A read in flight there fails through the cluster (reason `down`) and is retried.
+      if (op === undefined || op.waitingOn !== node || op.command.op === 'get') continue
       client.believedLeader = this.#otherNode(node)
       if (op.final) {
         op.waitingOn = undefined
         this.#cluster.schedule(1, () => this.#attempt(client, op, client.believedLeader))
+      } else if (op.retriesLeft > 0) {
+        this.#retryWrite(client, op)
       } else {
         this.#finish(client, op, 'indeterminate', undefined, `${node} crashed`)
       }
     }
   }
 
+  /** Re-sends a write with its sequence number unchanged: it may have taken effect already. */
+  #retryWrite(client: Client, op: PendingOp): void {
+    op.retriesLeft--
+    op.waitingOn = undefined
+    this.counts.retried++
+    const target = this.#cluster.leader() ?? client.believedLeader
+    this.#cluster.schedule(1, () => this.#attempt(client, op, target))
+  }
+
   #timedOut(client: Client, op: PendingOp): void {
     if (client.op !== op) return
     client.believedLeader = this.#otherNode(op.waitingOn ?? client.believedLeader)
-    if (op.sent) this.#finish(client, op, 'indeterminate', undefined, 'timed out')
+    if (op.sent && op.retriesLeft > 0) {
+      this.#retryWrite(client, op)
+      this.#scheduleTimeout(client, op)
+    } else if (op.sent) this.#finish(client, op, 'indeterminate', undefined, 'timed out')
     else {
       op.record.failed = true
       this.#finish(client, op, 'failed', undefined, 'refused everywhere until the timeout')
@@ -377,16 +466,24 @@ export class Workload {
     }
   }
 
+  /** Another node the cluster hosts (members come and go), or `node` if it is the only one. */
   #otherNode(node: NodeId): NodeId {
-    const ids = this.#cluster.ids
-    if (ids.length === 1) return node
-    const index = ids.indexOf(node)
-    return ids[(index + 1 + this.#random.nextInt(ids.length - 1)) % ids.length]!
+    const others = this.#cluster.ids.filter((id) => id !== node)
+    return others.length === 0 ? node : this.#random.pick(others)
   }
 
-  #traceAttempt(client: Client, op: PendingOp, node: NodeId, result: ClusterProposeResult): void {
+  #anyNode(): NodeId {
+    return this.#random.pick(this.#cluster.ids)
+  }
+
+  #traceAttempt(
+    client: Client,
+    op: PendingOp,
+    node: NodeId,
+    result: ClusterProposeResult | string,
+  ): void {
     if (!this.#cluster.tracing) return
-    const outcome = result.ok ? result.outcome : result.error
+    const outcome = typeof result === 'string' ? result : result.ok ? result.outcome : result.error
     this.#cluster.trace({
       type: 'client-op',
       client: client.number,
@@ -396,6 +493,9 @@ export class Workload {
     })
   }
 }
+
+/** A power of two, so that stamps are exact binary fractions. */
+const stampsPerMsMax = 4096
 
 function inputOf(command: KvCommand): KvInput {
   switch (command.op) {

@@ -26,6 +26,9 @@ const faultSchedule = {
   downMsSpread: 3_000,
   /** Every third fault cuts the leader off instead of crashing it. */
   partitionEvery: 3,
+  /** Between faults, a member joins or leaves (or leadership is handed over) every so often. */
+  membershipGapMsMin: 6_000,
+  membershipGapMsSpread: 6_000,
 } as const
 
 /**
@@ -66,7 +69,8 @@ function intro(settings: DemoSettings): string[] {
     `raftkit demo: a SIMULATED ${settings.nodes}-node Raft cluster, paced in real time and ` +
       'narrated here (raftkit start runs real node processes; Raft Lab comes in a later release).',
     `  Seed ${settings.seed}, ${settings.speed} virtual ms per real ms; every 8-12 s the leader ` +
-      'crashes or is cut off, and comes back a few seconds later. Ctrl-C stops.',
+      'crashes or is cut off, and comes back a few seconds later; now and then a member joins ' +
+      'or leaves, or the leader hands over. Ctrl-C stops.',
     `  Replay this run: npx raftkit demo --nodes ${settings.nodes} --seed ${settings.seed} ` +
       `--speed ${settings.speed}`,
     '  Times are virtual seconds.',
@@ -78,6 +82,7 @@ function intro(settings: DemoSettings): string[] {
 interface FaultCounts {
   crashes: number
   partitions: number
+  membershipChanges: number
 }
 
 /**
@@ -85,7 +90,8 @@ interface FaultCounts {
  * a seed replays the same faults at the same virtual times.
  */
 function scheduleFaults(cluster: SimCluster, random: PRNG): FaultCounts {
-  const counts: FaultCounts = { crashes: 0, partitions: 0 }
+  const counts: FaultCounts = { crashes: 0, partitions: 0, membershipChanges: 0 }
+  scheduleMembership(cluster, random.fork('membership'), counts)
   let round = 0
   const scheduleNext = (): void =>
     cluster.schedule(faultSchedule.gapMsMin + random.nextInt(faultSchedule.gapMsSpread), strike)
@@ -109,6 +115,37 @@ function scheduleFaults(cluster: SimCluster, random: PRNG): FaultCounts {
   }
   scheduleNext()
   return counts
+}
+
+/**
+ * Now and then a member joins (as a learner, promoted once caught up), a member leaves (the
+ * leader too, sometimes), or the leader hands over to another voter. The size drifts around the
+ * size the demo started with.
+ */
+function scheduleMembership(cluster: SimCluster, random: PRNG, counts: FaultCounts): void {
+  const size = cluster.founders.length
+  const next = (): void =>
+    cluster.schedule(
+      faultSchedule.membershipGapMsMin + random.nextInt(faultSchedule.membershipGapMsSpread),
+      change,
+    )
+  const change = (): void => {
+    next()
+    const leader = cluster.leader()
+    if (leader === undefined) return
+    const config = cluster.latestConfig()
+    const members = [...config.voters, ...config.learners]
+    const roll = random.nextFloat()
+    if (roll < 0.25 && config.voters.length > 1) {
+      const to = random.pick(config.voters.filter((id) => id !== leader))
+      if (cluster.transferLeadership(to).ok) counts.membershipChanges++
+    } else if (members.length < size || (members.length === size && roll < 0.6)) {
+      if (cluster.addMember().ok) counts.membershipChanges++
+    } else if (members.length > 1) {
+      if (cluster.removeMember(random.pick(members)).ok) counts.membershipChanges++
+    }
+  }
+  next()
 }
 
 /**
@@ -155,6 +192,7 @@ function outro(cluster: SimCluster, faults: FaultCounts): string {
     `stopped: ${plural(counters.elections, 'election')}, ` +
       `${plural(counters.leaderChanges, 'leader')}, highest commit index ` +
       `${cluster.committedIndex}, ${plural(faults.crashes, 'crash', 'crashes')}` +
-      `, ${plural(faults.partitions, 'partition')}; ${safety}`,
+      `, ${plural(faults.partitions, 'partition')}, ` +
+      `${plural(faults.membershipChanges, 'membership change')}; ${safety}`,
   )
 }

@@ -188,4 +188,55 @@ describe('Narrator', () => {
       ]),
     ).toEqual([])
   })
+
+  test('membership: a member joins, the leader tells its configuration change, a member retires', () => {
+    const narrator = new Narrator(ids)
+    const lines = tell(narrator, [
+      raft(10, {
+        type: 'role-changed',
+        node: 'n1',
+        term: 2,
+        from: 'candidate',
+        to: 'leader',
+        leaderId: 'n1',
+        rule,
+      }),
+      raft(20, {
+        type: 'config-changed',
+        node: 'n1',
+        term: 2,
+        index: 7,
+        config: { voters: ids, learners: ['n4'] },
+      }),
+      raft(21, {
+        type: 'config-changed',
+        node: 'n2',
+        term: 2,
+        index: 7,
+        config: { voters: ids, learners: ['n4'] },
+      }),
+      at(20, { type: 'member-added', node: 'n4', index: 7 }),
+      at(90, {
+        type: 'retire',
+        node: 'n3',
+        reason: 'its removal from the configuration was committed',
+      }),
+      at(95, { type: 'partition', groups: [['n1']] }),
+    ])
+    expect(lines.slice(1)).toEqual([
+      stamp(
+        20,
+        'n1 appends a configuration change at 7: voters n1 n2 n3, learners n4 (in force at once, §4.1)',
+      ),
+      stamp(
+        20,
+        'MEMBER   n4 starts with an empty disk and joins as a learner (entry 7); it becomes a voter once caught up',
+      ),
+      stamp(
+        90,
+        'MEMBER   n3 is shut down for good: its removal from the configuration was committed',
+      ),
+      stamp(95, 'NETWORK  partitioned: {n1} | {n2 n4}'),
+    ])
+  })
 })

@@ -32,10 +32,11 @@ export class Narrator {
   #leader: { readonly id: NodeId; readonly term: Term } | undefined
   readonly #down = new Set<NodeId>()
 
-  readonly #ids: readonly NodeId[]
+  /** The nodes of the cluster now: members come and go. */
+  #ids: readonly NodeId[]
 
   constructor(ids: readonly NodeId[], options: NarratorOptions = {}) {
-    this.#ids = ids
+    this.#ids = [...ids]
     this.#batchMs = options.batchMs ?? 2000
     this.#statusEveryMs = options.statusEveryMs ?? 15_000
   }
@@ -86,6 +87,13 @@ export class Narrator {
         return undefined
       case 'violation':
         return `SAFETY VIOLATION (${record.violation.kind}): ${record.violation.message}`
+      case 'member-added':
+        this.#ids = [...this.#ids, record.node]
+        return `MEMBER   ${record.node} starts with an empty disk and joins as a learner (entry ${record.index}); it becomes a voter once caught up`
+      case 'retire':
+        this.#ids = this.#ids.filter((id) => id !== record.node)
+        this.#down.delete(record.node)
+        return `MEMBER   ${record.node} is shut down for good: ${record.reason}`
       default:
         return undefined
     }
@@ -121,6 +129,10 @@ export class Narrator {
         return `${event.node} was far behind and installed a snapshot up to index ${event.index}`
       case 'transfer-started':
         return `${event.node} hands leadership to ${event.target} (${event.reason})`
+      case 'config-changed':
+        // Told once, by the leader that appended it (followers adopt the same entry later).
+        if (this.#leader?.id !== event.node) return undefined
+        return `${event.node} appends a configuration change at ${event.index}: voters ${event.config.voters.join(' ')}${event.config.learners.length > 0 ? `, learners ${event.config.learners.join(' ')}` : ''} (in force at once, §4.1)`
       default:
         return undefined
     }

@@ -57,6 +57,7 @@ export function formatSummaryJson(totals: SweepTotals): string {
       ok: metrics.clientOpsOk.total,
       failed: metrics.clientOpsFailed.total,
       indeterminate: metrics.clientOpsIndeterminate.total,
+      retried: metrics.clientOpsRetried.total,
     },
     faultsInjected: metrics.faultsInjected.total,
   })

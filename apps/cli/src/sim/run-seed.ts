@@ -50,7 +50,7 @@ function crashedResult(seed: number, message: string): SeedResult {
     snapshotsInstalled: 0,
     membershipChanges: 0,
     transfers: 0,
-    clientOps: { ok: 0, failed: 0, indeterminate: 0 },
+    clientOps: { ok: 0, failed: 0, indeterminate: 0, retried: 0 },
     faultsInjected: 0,
   }
 }

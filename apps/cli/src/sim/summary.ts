@@ -27,6 +27,11 @@ export const sweepMetrics = [
     label: 'client ops unknown',
     get: (r: SeedResult) => r.clientOps.indeterminate,
   },
+  {
+    key: 'clientOpsRetried',
+    label: 'client writes retried',
+    get: (r: SeedResult) => r.clientOps.retried,
+  },
   { key: 'faultsInjected', label: 'faults injected', get: (r: SeedResult) => r.faultsInjected },
   { key: 'steps', label: 'steps', get: (r: SeedResult) => r.steps },
   { key: 'virtualTime', label: 'virtual time (ms)', get: (r: SeedResult) => r.virtualTime },

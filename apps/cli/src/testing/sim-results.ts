@@ -15,7 +15,7 @@ export function seedResult(seed: number, overrides: Partial<SeedResult> = {}): S
     snapshotsInstalled: 0,
     membershipChanges: 0,
     transfers: 0,
-    clientOps: { ok: 50, failed: 2, indeterminate: 1 },
+    clientOps: { ok: 50, failed: 2, indeterminate: 1, retried: 0 },
     faultsInjected: 4,
     ...overrides,
   }

@@ -26,6 +26,8 @@ function describeEvent(event: RaftEvent): string | undefined {
       return `${event.node} config at ${event.index}: voters=(${event.config.voters.join(',')}) learners=(${event.config.learners.join(',')})`
     case 'snapshot-installed':
       return `${event.node} installed snapshot ${event.index}/${event.snapshotTerm}`
+    case 'snapshot-taken':
+      return `${event.node} took a snapshot at ${event.index} and compacted its log`
     case 'transfer-started':
     case 'transfer-aborted':
       return `${event.node} ${event.type} to ${event.target}: ${event.reason}`
@@ -61,11 +63,21 @@ export class InteractionEnv {
     }
     switch (testCase.command) {
       case 'add-nodes': {
-        this.#net = new TestNetwork(positional, {
+        // add-nodes n1 n2 n3 [learners=n4,n5] [unsafe=rule,rule] [check-quorum=false] ...
+        const learners = (options.get('learners') ?? '').split(',').filter((x) => x !== '')
+        const unsafe = new Set((options.get('unsafe') ?? '').split(','))
+        this.#net = new TestNetwork([...positional, ...learners], {
+          initialConfig: { voters: positional, learners },
+          unsafe: {
+            commitOldTerm: unsafe.has('commit-old-term'),
+            multipleVoterChanges: unsafe.has('two-voter-changes'),
+            configChangeBeforeTermCommit: unsafe.has('config-before-term-commit'),
+          },
           preVote: options.get('pre-vote') !== 'false',
           checkQuorum: options.get('check-quorum') !== 'false',
           maxEntriesPerMessage: Number(options.get('max-entries') ?? 256),
           maxInflightMessages: Number(options.get('inflight') ?? 64),
+          snapshotChunkBytes: Number(options.get('chunk') ?? 256 << 10),
           onEvent: (event) => {
             const line = describeEvent(event)
             if (line !== undefined) this.#out.push(line)
@@ -171,6 +183,37 @@ export class InteractionEnv {
             this.#out.push(
               `${id}: ${states.map((s) => `request ${s.requestId} at index ${s.index}`).join(', ')}`,
             )
+        }
+        for (const [id, failures] of net().readFailures) {
+          for (const f of failures)
+            this.#out.push(`${id}: request ${f.requestId} failed: ${f.reason}`)
+        }
+        if (this.#out.length === 0) this.#out.push('no read answered yet')
+        break
+      case 'add-node': {
+        // add-node n4: a fresh node with an empty disk and the bootstrap configuration.
+        net().start(positional[0]!)
+        this.#out.push(`${positional[0]} started: ${this.#statusLine(positional[0]!)}`)
+        break
+      }
+      case 'compact': {
+        // compact n1: the node snapshots its state machine at its applied index.
+        const node = net().node(positional[0]!)
+        const status = node.status()
+        const index = status.appliedIndex
+        node.compact({
+          meta: { index, term: node.termAt(index)!, config: node.configAt(index) },
+          data: encode(`state of ${positional[0]} at ${index}`),
+        })
+        this.#flushSent()
+        break
+      }
+      case 'config':
+        for (const id of positional.length > 0 ? positional : [...net().nodes.keys()]) {
+          const s = net().node(id).status()
+          this.#out.push(
+            `${id}: voters=(${s.config.voters.join(',')}) learners=(${s.config.learners.join(',')}) at ${s.configIndex}`,
+          )
         }
         break
       case 'transfer': {

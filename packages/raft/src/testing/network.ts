@@ -1,6 +1,6 @@
 import type { Message } from '../messages.js'
 import { RawNode, type RawNodeOptions } from '../raw-node.js'
-import type { Ready } from '../ready.js'
+import type { ReadFailure, Ready } from '../ready.js'
 import type { ClusterConfig, Entry, HardState, NodeId, PersistedState, Snapshot } from '../types.js'
 
 /** A deterministic Random for tests: a fixed sequence, cycling. */
@@ -48,6 +48,7 @@ export class TestNetwork {
   readonly storage = new Map<NodeId, TestStorage>()
   readonly applied = new Map<NodeId, Entry[]>()
   readonly readStates = new Map<NodeId, { requestId: number; index: number }[]>()
+  readonly readFailures = new Map<NodeId, ReadFailure[]>()
   outbox: Message[] = []
   /** Directed links that drop messages: `${from}->${to}`. */
   readonly cut = new Set<string>()
@@ -66,6 +67,7 @@ export class TestNetwork {
     this.nodes.set(id, node)
     this.applied.set(id, [])
     this.readStates.set(id, [])
+    this.readFailures.set(id, [])
     return node
   }
 
@@ -93,6 +95,7 @@ export class TestNetwork {
           this.outbox.push(...ready.messages)
           this.applied.get(id)!.push(...ready.committedEntries)
           this.readStates.get(id)!.push(...ready.readStates)
+          this.readFailures.get(id)!.push(...ready.readFailures)
           node.advance(ready)
         }
       }
