@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url'
 import { faultKinds, simulate } from '@raftkit/sim'
 import { clusterBench } from './cluster.js'
 import { loopStallBench } from './loop-stall.js'
+import { registryBench } from './registry.js'
+import { labSeekBench } from './lab.js'
 
 const cli = fileURLToPath(new URL('../apps/cli/bin/raftkit.js', import.meta.url))
 const cores = availableParallelism()
@@ -51,12 +53,22 @@ const sections = [
     run: loopStallBench,
   },
   {
+    name: 'lab-seek',
+    description: 'Raft Lab: scrubbing a 9-node run with thousands of entries (replay from the start, then from parked worlds)',
+    run: labSeekBench,
+  },
+  {
     name: 'lab-frames',
     description: 'Raft Lab page frame times in Chromium: 9 nodes, 3000+ log entries, playing and scrolling',
     run: async () => {
       const { measureFrameTimes } = await import('../apps/lab-web/scripts/frame-times.mjs')
       await measureFrameTimes({ nodes: 9, entries: 3000, seconds: 6, print: (line) => console.log(`  ${line}`) })
     },
+  },
+  {
+    name: 'registry',
+    description: 'version registry throughput (add, latest) on 3 node processes, per store (SQLite, MariaDB)',
+    run: () => registryBench(print),
   },
 ]
 

@@ -7,6 +7,7 @@ import type { RawNodeFlags } from './node/node-command.js'
 import { parseSimFlags, type RawSimFlags } from './sim/sim-flags.js'
 import { parseClusterFlags, type RawClusterFlags } from './cluster/cluster-flags.js'
 import { parseDemoFlags, type RawDemoFlags } from './demo/demo-flags.js'
+import { parseLabFlags, type RawLabFlags } from './lab/lab-command.js'
 import { exitCodes, UsageError } from './usage-error.js'
 
 export interface MainContext {
@@ -33,8 +34,9 @@ Exit status: 0 when every seed passed every check, 1 when any seed found a viola
 const startNotes = `
 Node i (from 1) serves the HTTP API on 127.0.0.1:7000+i and talks to peers on 127.0.0.1:7100+i.
 Each node is a separate process with its own write-ahead log under --data-dir/nI; Ctrl-C stops
-them cleanly, and running the command again recovers the same data. Raft Lab comes in a later
-release.`
+them cleanly, and running the command again recovers the same data. Raft Lab is served beside
+them at http://127.0.0.1:8080 (--lab-port, --no-lab); its live view watches these nodes, and with
+--debug-faults its fault buttons act on them.`
 
 const demoNotes = `
 Runs the deterministic simulator in real time and tells what happens: elections and votes,
@@ -93,11 +95,26 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
     .option('--peer-port-base <port>', 'node i talks to peers on this port + i', '7100')
     .option('--debug-faults', 'enable the fault-injection routes on every node')
     .option('--verbose', "show every node's JSON log lines")
+    .option('--lab-port <port>', 'serve Raft Lab on this port (0: any free one)', '8080')
+    .option('--no-lab', 'do not serve Raft Lab')
     .addHelpText('after', startNotes)
-    .action(async (flags: RawClusterFlags) => {
+    .action(async (flags: RawClusterFlags & { labPort?: string; lab?: boolean }) => {
       const settings = parseClusterFlags(flags)
+      const lab = flags.lab === false ? undefined : parseLabFlags({ port: flags.labPort, host: settings.host })
       const { runClusterCommand } = await import('./cluster/cluster-command.js')
-      status = await withInterrupt((signal) => runClusterCommand(settings, { io, signal }))
+      const companions = lab === undefined ? [] : [(await import('./lab/start-lab.js')).labCompanion(lab, settings.debugFaults)]
+      status = await withInterrupt((signal) => runClusterCommand(settings, { io, signal, companions }))
+    })
+
+  program
+    .command('lab')
+    .description('serve Raft Lab alone: simulated clusters to watch and break, in the browser')
+    .option('--port <port>', 'port to serve on (0: any free one)', '8080')
+    .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+    .action(async (flags: RawLabFlags) => {
+      const settings = parseLabFlags(flags)
+      const { runLabCommand } = await import('./lab/lab-command.js')
+      status = await withInterrupt((signal) => runLabCommand(settings, { io, signal }))
     })
 
   program
@@ -149,13 +166,34 @@ export async function main(argv: readonly string[], context: MainContext = {}): 
     )
     .option('--codec <name>', 'peer message codec: msgpack or json')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .option('--store <kind>', 'where the state machine lives: sqlite (default) or mysql')
+    .option('--sqlite-path <file>', 'the SQLite file (default: --data-dir/state.sqlite)')
+    .option('--mysql-url <url>', 'mysql://user[:password]@host:port/database, a database per node')
+    .option('--cache-capacity <n>', 'entries of the in-process LRU read cache (default 10000)')
+    .option('--cache-eviction-ratio <r>', 'share of the cache evicted at once when full (default 0.1)')
+    .option('--redis-url <url>', 'a Redis read cache for consistency=stale reads, e.g. redis://127.0.0.1:6379')
+    .option('--redis-resync-ms <ms>', 'full re-sync of the Redis cache every this many ms (default 60000)')
+    .option('--api-key-secret <secret>', 'secret that signs API keys (raftkit apikey issue)')
+    .option('--cors-origin <origin...>', 'origins allowed to call the API from a browser (* for any)')
     .action(async (flags: RawNodeFlags) => {
       const { runNodeCommand } = await import('./node/node-command.js')
       status = await withInterrupt((signal) => runNodeCommand(flags, { io, signal }))
     })
 
+  // Client commands run on a live cluster through the SDK; each sets the exit status.
+  let pending: Promise<number> | undefined
+  const run = (work: Promise<number>): void => {
+    pending = work
+  }
+  const client = await import('./client/client-commands.js')
+  client.registerKvCommands(program, io, run)
+  client.registerVersionCommands(program, io, run)
+  client.registerClusterAdminCommands(program, io, run)
+  client.registerApiKeyCommands(program, io, run)
+
   try {
     await program.parseAsync([...argv], { from: 'user' })
+    if (pending !== undefined) status = await pending
     return status
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -16,15 +16,15 @@ export interface KvStateMachineOptions {
   /** Exactly-once sessions kept at most (least recently used evicted). */
   readonly sessionsMax?: number
   /**
-   * Maintain `digest()` (default true). Hashing every key and value on every write costs a few
-   * microseconds per kilobyte; a node that never compares digests turns it off.
-   */
-  readonly digest?: boolean
-  /**
    * Unsafe on purpose, for the simulator's `no-sessions` rule: apply every copy of a command, so
    * a retried write takes effect twice. Never set it in a real deployment.
    */
   readonly unsafeIgnoreSessions?: boolean
+  /**
+   * Maintain `digest()` (default true). Hashing every key and value on every write costs a few
+   * microseconds per kilobyte; a node that never compares digests turns it off.
+   */
+  readonly digest?: boolean
 }
 
 /**
@@ -38,18 +38,18 @@ export interface KvStateMachineOptions {
 export class KvStateMachine {
   readonly #data = new Map<string, KvRecord>()
   readonly #sessions: SessionTable
+  readonly #ignoreSessions: boolean
   readonly #dataHash: RecordHash
   readonly #sessionHash: RecordHash
   readonly #digestEnabled: boolean
-  readonly #ignoreSessions: boolean
   #appliedIndex = 0
 
   constructor(options: KvStateMachineOptions = {}) {
     this.#sessions = new SessionTable(options.sessionsMax ?? kvLimits.sessionsMax)
+    this.#ignoreSessions = options.unsafeIgnoreSessions === true
     this.#digestEnabled = options.digest ?? true
     this.#dataHash = this.#digestEnabled ? new MultisetHash() : noHash
     this.#sessionHash = this.#digestEnabled ? new MultisetHash() : noHash
-    this.#ignoreSessions = options.unsafeIgnoreSessions === true
   }
 
   /** The log index of the last command applied (or restored from a snapshot); 0 if none. */

@@ -18,3 +18,6 @@ export {
 export { LabSession, type SessionLimits } from './session/session.js'
 export { SessionManager, type ManagerOptions, type Viewer } from './session/session-manager.js'
 export { CommandRefused, SimWorld } from './session/world.js'
+export { LiveView, type LiveClusterControl } from './live/live-view.js'
+export { AccountStore, type SavedSummary } from './accounts/store.js'
+export { oauthConfigFromEnv, oauthEnvironment, type OAuthConfig } from './accounts/github-oauth.js'

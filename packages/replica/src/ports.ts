@@ -37,6 +37,11 @@ export interface Transport {
 export interface StateMachine<Result> {
   apply(entry: CommandEntry): Result | Promise<Result>
   /**
+   * Optional: applies consecutive committed commands at once (an SQL store commits them in one
+   * transaction), returning one result per entry in order. When present, the replica uses it.
+   */
+  applyBatch?(entries: readonly CommandEntry[]): Result[] | Promise<Result[]>
+  /**
    * Serializes the state as of the last applied entry at the moment of the call. A promise may
    * resolve later (encoding a large state in slices), but must hold that moment's state: the
    * replica goes on applying entries while it waits.

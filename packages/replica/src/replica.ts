@@ -2,6 +2,8 @@ import {
   RawNode,
   emptyHardState,
   type ClusterConfig,
+  type CommandEntry,
+  type Entry,
   type HardState,
   type LogIndex,
   type Message,
@@ -86,6 +88,13 @@ export class Replica<Result> {
   #unwrittenHardState: HardState | undefined
   /** What a durable state machine had already applied when the replica started (0 otherwise). */
   readonly #durablyApplied: LogIndex
+  /**
+   * The last index the state machine has actually applied (or restored). The core's own applied
+   * index can run ahead of it: messages are stepped while a Ready is being handled, and a
+   * snapshot from the leader moves the core at once, before its Ready reaches the state machine.
+   * Reads and snapshots go by this one.
+   */
+  #machineApplied: LogIndex
   /** Marks this run's proposals in their entries (see proposal-envelope.ts). */
   readonly #tag: ProposalTag
   #leaderId: NodeId | undefined
@@ -109,6 +118,7 @@ export class Replica<Result> {
       { ...options.raft, appliedIndex, onEvent: options.onEvent },
       options.persisted,
     )
+    this.#machineApplied = appliedIndex
     this.#lastSnapshotIndex = snapshotIndex
     this.#newestSnapshotIndex = snapshotIndex
     // Read request ids must never repeat across restarts; a clock-derived base guarantees it.
@@ -300,6 +310,7 @@ export class Replica<Result> {
       this.#newestSnapshotIndex = Math.max(this.#newestSnapshotIndex, ready.snapshot.meta.index)
       await store.saveSnapshot(ready.snapshot)
       await this.#options.stateMachine.restore(ready.snapshot)
+      this.#machineApplied = ready.snapshot.meta.index
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
@@ -321,20 +332,7 @@ export class Replica<Result> {
       //    acknowledge only after theirs), so it may be applied before this node's own fsync of
       //    newer entries completes, as etcd applies while it saves; the state machine is
       //    deterministic, so replicas converge.
-      let appliedTo = this.#node.status().appliedIndex
-      for (const entry of ready.committedEntries) {
-        appliedTo = entry.index
-        if (entry.index <= this.#durablyApplied) continue // a durable state machine has it
-        if (entry.kind === 'command') {
-          const { id, command } = unwrapCommand(this.#tag, entry.data)
-          const result = await this.#options.stateMachine.apply(
-            command === entry.data ? entry : { ...entry, data: command },
-          )
-          this.#proposals.applied(entry.index, entry.term, id, result)
-        } else {
-          this.#proposals.applied(entry.index, entry.term, undefined, undefined as Result)
-        }
-      }
+      await this.#applyCommitted(ready.committedEntries)
       // 5. Reads: confirmed indexes wait for the apply to catch up.
       for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
       for (const failure of ready.readFailures) {
@@ -345,7 +343,7 @@ export class Replica<Result> {
             : { error: 'not-leader', leaderId: failure.leaderId },
         )
       }
-      this.#reads.appliedTo(appliedTo)
+      this.#reads.appliedTo(this.#machineApplied)
     } finally {
       // However the apply went, the write must be waited for (its failure stops the replica).
       await persisted
@@ -355,7 +353,7 @@ export class Replica<Result> {
     // 6. Only now may the rest leave.
     for (const message of afterPersist) transport.send(message)
     this.#node.advance(ready)
-    this.#reads.appliedTo(this.#node.status().appliedIndex)
+    this.#reads.appliedTo(this.#machineApplied)
     this.#options.onReadyHandled?.({
       entries: ready.entries.length,
       committed: ready.committedEntries.length,
@@ -363,6 +361,45 @@ export class Replica<Result> {
       persistMs,
     })
     this.#maybeSnapshot()
+  }
+
+  /**
+   * Applies committed entries in log order. A state machine with `applyBatch` gets each run of
+   * consecutive commands in one call (one transaction for an SQL store) instead of one by one.
+   */
+  async #applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const machine = this.#options.stateMachine
+    let batch: { entry: CommandEntry; id: ReturnType<typeof unwrapCommand>['id'] }[] = []
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return
+      const commands = batch
+      batch = []
+      const results = await machine.applyBatch!(commands.map((c) => c.entry))
+      commands.forEach(({ entry, id }, i) =>
+        this.#proposals.applied(entry.index, entry.term, id, results[i] as Result),
+      )
+      this.#machineApplied = commands[commands.length - 1]!.entry.index
+    }
+    for (const entry of entries) {
+      if (entry.index <= this.#machineApplied) continue // applied already (a durable state machine, a snapshot)
+      if (entry.kind === 'command') {
+        // Unwrap the proposal envelope (see proposal-envelope.ts): the state machine sees only
+        // the command; the id tells which pending proposal, if any, this entry answers.
+        const { id, command } = unwrapCommand(this.#tag, entry.data)
+        const unwrapped: CommandEntry = command === entry.data ? entry : { ...entry, data: command }
+        if (machine.applyBatch !== undefined) {
+          batch.push({ entry: unwrapped, id })
+          continue
+        }
+        const result = await machine.apply(unwrapped)
+        this.#proposals.applied(entry.index, entry.term, id, result)
+      } else {
+        await flush()
+        this.#proposals.applied(entry.index, entry.term, undefined, undefined as Result)
+      }
+      this.#machineApplied = entry.index
+    }
+    await flush()
   }
 
   /**
@@ -374,7 +411,9 @@ export class Replica<Result> {
   #maybeSnapshot(): void {
     const every = this.#options.snapshotEveryEntries ?? 0
     if (every <= 0 || this.#snapshotTask !== undefined || this.#stopped) return
-    const applied = this.#node.status().appliedIndex
+    const applied = this.#machineApplied
+    // A snapshot from the leader is on its way to the state machine: snapshot after it lands.
+    if (applied !== this.#node.status().appliedIndex) return
     // (A saved snapshot counts before its compaction, which waits for the next drain.)
     const latest = Math.max(this.#lastSnapshotIndex, this.#pendingCompaction?.meta.index ?? 0)
     if (applied - latest < every) return

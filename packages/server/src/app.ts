@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
 import { z } from 'zod'
-import { apiKeyGuard } from './api-keys.js'
+import { apiKeyGuard, type ApiKeyCheck } from './api-keys.js'
 import { ApiError, errorBody, problem, statusByErrorCode } from './errors.js'
 import { bodyText, boundedBody } from './request-body.js'
 import type { NodeMetrics } from './metrics.js'
@@ -26,6 +27,10 @@ export interface AppDependencies {
    * Empty: no key is needed (a node on loopback).
    */
   readonly apiKeys?: readonly string[]
+  /** A check of signed keys with scopes; when given, it replaces the plain `apiKeys` check. */
+  readonly apiKeyCheck?: ApiKeyCheck | undefined
+  /** Origins allowed to call the API from a browser; empty or absent: CORS stays off. */
+  readonly corsOrigins?: readonly string[]
   /**
    * With a cluster secret, a request to add a member must carry `proof` (or come with an API key,
    * when the node requires them): a node that does not know the secret cannot join.
@@ -101,7 +106,21 @@ export function createApp(deps: AppDependencies): Hono {
       (performance.now() - started) / 1000,
     )
   })
-  app.use('*', apiKeyGuard(deps.apiKeys ?? []))
+  const origins = deps.corsOrigins ?? []
+  if (origins.length > 0) {
+    // Before the key guard, so a browser's preflight (OPTIONS, no credentials) is answered.
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['content-type', 'authorization', 'x-api-key', 'if-match', 'x-raftkit-client-id', 'x-raftkit-seq'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: 600,
+      }),
+    )
+  }
+  app.use('*', apiKeyGuard(deps.apiKeyCheck ?? deps.apiKeys ?? []))
   app.use('/v1/*', boundedBody(deps.maxBodyBytes))
 
   app.onError((error, c) => {
@@ -296,6 +315,10 @@ function allowedMethods(path: string, debugFaults: boolean): string[] {
   if (path === '/v1/cluster/leader/transfer') return ['POST']
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return ['GET']
   if (debugFaults && path === '/v1/debug/network') return ['GET', 'POST', 'DELETE']
+  // The version registry's routes (@raftkit/registry adds them through `extend`).
+  if (path === '/v1/versions') return ['GET', 'POST']
+  if (/^\/v1\/versions\/[^/]+$/.test(path)) return ['GET', 'PUT', 'DELETE']
+  if (path === '/v1/platforms' || /^\/v1\/platforms\/[^/]+\/latest$/.test(path)) return ['GET']
   return []
 }
 

@@ -57,6 +57,44 @@ export const nodeConfigSchema = z
     insecure: z.boolean().default(false),
     clusterSecret: z.string().min(16, 'a cluster secret needs at least 16 characters').optional(),
     apiKeys: z.array(z.string().min(16, 'an API key needs at least 16 characters')).default([]),
+    /**
+     * The secret that signs API keys (`raftkit apikey issue`): keys carry an id, a scope
+     * (read, write, admin) and an expiry, and nodes check them with the secret alone.
+     */
+    apiKeySecret: z.string().min(32, 'an API-key secret needs at least 32 characters').optional(),
+    /** Ids of signed keys refused before their expiry. */
+    revokedApiKeys: z.array(z.string().min(1)).default([]),
+    /** Where the replicated state machine lives: an SQLite file (default) or a MySQL database. */
+    store: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
+        z
+          .object({
+            kind: z.literal('mysql'),
+            url: z.string().regex(/^mysql:\/\//, 'expected mysql://user[:password]@host:port/database'),
+          })
+          .strict(),
+      ])
+      .default({ kind: 'sqlite' }),
+    /** The in-process LRU read cache: entries held, and the share evicted at once when full. */
+    cache: z
+      .object({
+        capacity: z.number().int().min(0).max(10_000_000).default(10_000),
+        evictionRatio: z.number().min(0).max(1).default(0.1),
+      })
+      .strict()
+      .default({ capacity: 10_000, evictionRatio: 0.1 }),
+    /** An optional Redis read cache for consistency=stale reads, re-synced on an interval. */
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port'),
+        prefix: z.string().min(1).max(200).optional(),
+        resyncIntervalMs: z.number().int().min(100).default(60_000),
+      })
+      .strict()
+      .optional(),
+    /** Origins allowed to call the API from a browser (CORS); empty: none. `*`: any. */
+    corsOrigins: z.array(z.string().min(1)).default([]),
     tickMs: z.number().int().min(1).max(1000).default(50),
     electionTimeoutTicks: z.number().int().min(3).max(1000).default(10),
     heartbeatIntervalTicks: z.number().int().min(1).max(100).default(1),
@@ -102,7 +140,8 @@ export const nodeConfigSchema = z
     if (
       exposed &&
       !config.insecure &&
-      (config.clusterSecret === undefined || config.apiKeys.length === 0)
+      (config.clusterSecret === undefined ||
+        (config.apiKeys.length === 0 && config.apiKeySecret === undefined))
     ) {
       ctx.addIssue({
         code: 'custom',
@@ -231,6 +270,7 @@ const envStrings = [
   'clusterSecret',
   'codec',
   'logLevel',
+  'apiKeySecret',
 ] as const
 
 function envName(key: string): string {
@@ -255,6 +295,12 @@ function configFromEnv(
     config.apiKeys = env.RAFTKIT_API_KEYS.split(',').filter((k) => k.length > 0)
   if (env.RAFTKIT_INITIAL_CLUSTER !== undefined)
     config.initialCluster = parseInitialCluster(env.RAFTKIT_INITIAL_CLUSTER)
+  if (env.RAFTKIT_STORE === 'sqlite') config.store = { kind: 'sqlite' }
+  else if (env.RAFTKIT_STORE !== undefined || env.RAFTKIT_MYSQL_URL !== undefined)
+    config.store = { kind: env.RAFTKIT_STORE ?? 'mysql', url: env.RAFTKIT_MYSQL_URL }
+  if (env.RAFTKIT_REDIS_URL !== undefined) config.redis = { url: env.RAFTKIT_REDIS_URL }
+  if (env.RAFTKIT_CORS_ORIGINS !== undefined)
+    config.corsOrigins = env.RAFTKIT_CORS_ORIGINS.split(',').filter((o) => o.length > 0)
   if (env.RAFTKIT_INSECURE !== undefined)
     config.insecure = env.RAFTKIT_INSECURE === 'true' || env.RAFTKIT_INSECURE === '1'
   if (env.RAFTKIT_DEBUG_FAULTS !== undefined)

@@ -22,10 +22,17 @@ function refuse(socket: Duplex, status: number, reason: string, code: string): v
  * `messages=1` adds message events, `messageRate=N` bounds them per second. Other upgrade
  * requests are refused with 404.
  */
-export function attachEventStream(server: Server, hub: EventHub, logger: Logger): () => void {
+export function attachEventStream(
+  server: Server,
+  hub: EventHub,
+  logger: Logger,
+  /** Upgrades on other paths (the registry's watches); returns true when it took the request. */
+  other?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean,
+): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: clientFrameBytesMax })
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://node')
+    if (url.pathname !== eventsPath && other?.(request, socket, head) === true) return
     if (url.pathname !== eventsPath || request.method !== 'GET') {
       refuse(socket, 404, 'Not Found', 'not_found')
       return

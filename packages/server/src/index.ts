@@ -12,7 +12,9 @@ export {
   type NodeConfig,
   type NodeConfigInput,
 } from './config.js'
-export { ApiError, statusByErrorCode, type ErrorCode } from './errors.js'
+export { apiKeyGuard, plainKeyCheck, type ApiKeyCheck, type ApiKeyScope } from './api-keys.js'
+export { ApiError, errorBody, problem, statusByErrorCode, type ErrorCode } from './errors.js'
+export { toError } from './kv-service.js'
 export { bodyText, boundedBody } from './request-body.js'
 export {
   defaultEventStreamLimits,

@@ -49,8 +49,10 @@ export function createKvService(deps: KvServiceDependencies): KvService {
   }
 
   async function proposeKv(command: KvCommand, expiresAt?: number): Promise<KvResult> {
+    // `at` lets a durable state machine judge expiry by the proposer's clock, deterministically.
+    const at = deps.now()
     const result = await propose(
-      expiresAt === undefined ? { t: 'kv', command } : { t: 'kv', command, expiresAt },
+      expiresAt === undefined ? { t: 'kv', command, at } : { t: 'kv', command, expiresAt, at },
     )
     if (result.t !== 'kv') throw new ApiError('internal', 'unexpected state machine result')
     if (result.result.op === 'rejected')
@@ -80,7 +82,10 @@ export function createKvService(deps: KvServiceDependencies): KvService {
     },
     async get(key, consistency) {
       await barrier(consistency)
-      const record = deps.state.read(key, deps.now())
+      const record =
+        consistency === 'stale' && deps.state.readStale !== undefined
+          ? await deps.state.readStale(key, deps.now())
+          : await deps.state.read(key, deps.now())
       return { ok: true, value: record === undefined ? undefined : { key, ...record } }
     },
     async delete(key, given) {
@@ -99,7 +104,7 @@ export function createKvService(deps: KvServiceDependencies): KvService {
     },
     async list(prefix, limit, after, consistency) {
       await barrier(consistency)
-      return { ok: true, value: deps.state.list(prefix, limit, after, deps.now()) }
+      return { ok: true, value: await deps.state.list(prefix, limit, after, deps.now()) }
     },
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
@@ -10,6 +11,7 @@ import { FileLogStore } from '@raftkit/storage'
 import { TcpTransport } from '@raftkit/transport'
 import type { Hono } from 'hono'
 import { pino, type Logger } from 'pino'
+import type { ApiKeyCheck } from './api-keys.js'
 import { createApp } from './app.js'
 import { createClusterService } from './cluster-service.js'
 import type { NodeConfig } from './config.js'
@@ -68,8 +70,27 @@ export interface NodeExtensions {
   /** Adds routes to the node's HTTP app (after the key-value and cluster routes). */
   readonly routes?: (
     app: Hono,
-    node: { replica: Replica<ServerResult>; state: NodeStateMachine },
+    node: {
+      replica: Replica<ServerResult>
+      state: NodeStateMachine
+      config: NodeConfig
+      /** A member's client URL, to name the leader in a redirect or forward. */
+      clientUrlOf: (id: NodeId) => string | undefined
+    },
   ) => void
+  /** Checks API keys with scopes (signed keys); replaces the check of the plain `apiKeys`. */
+  readonly apiKeyCheck?: ApiKeyCheck
+  /**
+   * Takes WebSocket upgrades on other paths than the event stream (e.g. watches); returns true
+   * when it took the request.
+   */
+  readonly upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+  /** Registers more metrics (cache hit ratios, ...). */
+  readonly metrics?: (metrics: NodeMetrics) => void
+  /** The key a joining node sends to the cluster (default: the first configured plain key). */
+  readonly joinApiKey?: string
+  /** Runs after the replica has stopped (close the store, caches, sockets). */
+  readonly stop?: () => Promise<void>
 }
 
 function splitHostPort(value: string): { host: string; port: number } {
@@ -196,6 +217,7 @@ export async function startNode(
   // From here on, a failure to start must release what is already open (a half-started node
   // that holds its peer port would keep the process alive and the port taken).
   const undo: (() => Promise<void>)[] = [() => store.close()]
+  if (options.stop !== undefined) undo.push(options.stop)
   const release = async (): Promise<void> => {
     for (const step of undo.reverse()) await step().catch(() => undefined)
   }
@@ -252,6 +274,8 @@ export async function startNode(
     metrics,
     maxBodyBytes: config.maxBodyBytes,
     apiKeys: config.apiKeys,
+    apiKeyCheck: options.apiKeyCheck,
+    corsOrigins: config.corsOrigins,
     verifyJoin:
       config.clusterSecret === undefined
         ? undefined
@@ -275,7 +299,7 @@ export async function startNode(
     extend:
       options.routes === undefined
         ? undefined
-        : (hono) => options.routes!(hono, { replica, state }),
+        : (hono) => options.routes!(hono, { replica, state, config, clientUrlOf: cluster.clientUrlOf }),
     logger,
   })
 
@@ -293,7 +317,8 @@ export async function startNode(
     await release()
     throw error
   }
-  const detachEvents = attachEventStream(server as Server, events, logger)
+  options.metrics?.(metrics)
+  const detachEvents = attachEventStream(server as Server, events, logger, options.upgrade)
   const boundPort = (server.address() as AddressInfo).port
   const url = `${clientUrl.protocol}//${clientUrl.hostname}:${boundPort}`
   await replica.start()
@@ -340,6 +365,7 @@ export async function startNode(
       await new Promise<void>((resolve) => server.close(() => resolve()))
       forwarder.close()
       await replica.stop()
+      await options.stop?.()
       await transport.close()
       await store.close()
       logger.info({}, 'node stopped')
@@ -354,7 +380,7 @@ export async function startNode(
         { id: config.id, peerAddr: config.listenPeer, clientUrl: advertisedClient },
         {
           logger,
-          apiKey: config.apiKeys[0],
+          apiKey: options.joinApiKey ?? config.apiKeys[0],
           clusterSecret: config.clusterSecret,
           learnPeer: (id, addr) => {
             if (id !== config.id) transport.setPeer(id, addr)

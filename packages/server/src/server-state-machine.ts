@@ -26,7 +26,16 @@ export interface MemberRecord {
  * member address records.
  */
 export type ServerCommand =
-  | { readonly t: 'kv'; readonly command: KvCommand; readonly expiresAt?: number }
+  | {
+      readonly t: 'kv'
+      readonly command: KvCommand
+      readonly expiresAt?: number
+      /**
+       * The proposer's clock. A durable state machine (the registry's) treats keys past their
+       * expiry at this time as absent, so compare-and-set agrees with readers; optional.
+       */
+      readonly at?: number
+    }
   | { readonly t: 'expire'; readonly key: string; readonly revision: number }
   | { readonly t: 'member'; readonly member: MemberRecord }
   | { readonly t: 'member-remove'; readonly id: string }
@@ -36,6 +45,8 @@ export type ServerResult =
   | { readonly t: 'expired'; readonly expired: boolean }
   | { readonly t: 'member'; readonly ok: true }
   | { readonly t: 'invalid'; readonly message: string }
+  /** A version-registry command's result (typed by @raftkit/registry, which applies them). */
+  | { readonly t: 'version'; readonly result: unknown }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -71,13 +82,21 @@ export interface KvRecordView {
  * is handed to `startNode` as `options.stateMachine`.
  */
 export interface NodeStateMachine extends StateMachine<ServerResult> {
-  read(key: string, now: number): KvRecordView | undefined
+  /** May answer asynchronously: an SQL store reads from its database. */
+  read(key: string, now: number): KvRecordView | undefined | Promise<KvRecordView | undefined>
+  /**
+   * A `consistency=stale` read, when the state machine has a faster place for it (the Redis
+   * read cache); `read` otherwise.
+   */
+  readStale?(key: string, now: number): Promise<KvRecordView | undefined>
   list(
     prefix: string,
     limit: number,
     after: string | undefined,
     now: number,
-  ): { items: (KvRecordView & { key: string })[]; more: boolean }
+  ):
+    | { items: (KvRecordView & { key: string })[]; more: boolean }
+    | Promise<{ items: (KvRecordView & { key: string })[]; more: boolean }>
   /** Keys whose TTL has passed at `now` (at most `limit`); the leader proposes their expiry. */
   dueForExpiry(now: number, limit: number): { key: string; revision: number }[]
   readonly keysWithTtl: number

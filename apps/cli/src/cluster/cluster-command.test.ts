@@ -47,6 +47,8 @@ function startCluster(dir: string): { stop(): Promise<number | null>; output(): 
       String(clientBase),
       '--peer-port-base',
       String(peerBase),
+      '--lab-port',
+      '0',
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

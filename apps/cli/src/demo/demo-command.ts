@@ -67,7 +67,7 @@ export async function runDemoCommand(
 function intro(settings: DemoSettings): string[] {
   return [
     `raftkit demo: a SIMULATED ${settings.nodes}-node Raft cluster, paced in real time and ` +
-      'narrated here (raftkit start runs real node processes; Raft Lab comes in a later release).',
+      'narrated here (raftkit start runs real node processes; raftkit lab shows a cluster in the browser).',
     `  Seed ${settings.seed}, ${settings.speed} virtual ms per real ms; every 8-12 s the leader ` +
       'crashes or is cut off, and comes back a few seconds later; now and then a member joins ' +
       'or leaves, or the leader hands over. Ctrl-C stops.',

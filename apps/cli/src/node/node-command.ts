@@ -31,6 +31,33 @@ export interface RawNodeFlags {
   readonly requestTimeoutMs?: string
   readonly codec?: string
   readonly logLevel?: string
+  readonly store?: string
+  readonly sqlitePath?: string
+  readonly mysqlUrl?: string
+  readonly cacheCapacity?: string
+  readonly cacheEvictionRatio?: string
+  readonly redisUrl?: string
+  readonly redisResyncMs?: string
+  readonly apiKeySecret?: string
+  readonly corsOrigin?: string[]
+}
+
+function storeOf(flags: RawNodeFlags): NodeConfigInput['store'] | undefined {
+  const kind = flags.store ?? (flags.mysqlUrl !== undefined ? 'mysql' : flags.sqlitePath !== undefined ? 'sqlite' : undefined)
+  if (kind === undefined) return undefined
+  if (kind === 'sqlite') return flags.sqlitePath === undefined ? { kind } : { kind, path: flags.sqlitePath }
+  if (kind === 'mysql') {
+    if (flags.mysqlUrl === undefined) throw new UsageError('--store mysql needs --mysql-url')
+    return { kind, url: flags.mysqlUrl }
+  }
+  throw new UsageError(`--store must be sqlite or mysql, got "${kind}"`)
+}
+
+function ratio(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed)) throw new UsageError(`--cache-eviction-ratio must be a number, got "${value}"`)
+  return parsed
 }
 
 function integer(name: string, value: string | undefined): number | undefined {
@@ -73,6 +100,20 @@ export async function runNodeCommand(
       requestTimeoutMs: integer('request-timeout-ms', flags.requestTimeoutMs),
       codec: flags.codec as NodeConfigInput['codec'],
       logLevel: flags.logLevel as NodeConfigInput['logLevel'],
+      store: storeOf(flags),
+      cache:
+        flags.cacheCapacity === undefined && flags.cacheEvictionRatio === undefined
+          ? undefined
+          : {
+              capacity: integer('cache-capacity', flags.cacheCapacity) ?? 10_000,
+              evictionRatio: ratio(flags.cacheEvictionRatio) ?? 0.1,
+            },
+      redis:
+        flags.redisUrl === undefined
+          ? undefined
+          : { url: flags.redisUrl, resyncIntervalMs: integer('redis-resync-ms', flags.redisResyncMs) ?? 60_000 },
+      apiKeySecret: flags.apiKeySecret,
+      corsOrigins: flags.corsOrigin,
     }
     config = await loadNodeConfig({ file: flags.config, env: process.env, flags: input })
   } catch (error) {
@@ -84,10 +125,14 @@ export async function runNodeCommand(
   }
   let node
   try {
-    node = await startNode(config)
+    // Every node runs the version registry: its SQL state machine (SQLite by default), routes,
+    // watches, signed API keys and API docs.
+    const { registryNodeExtensions } = await import('@raftkit/registry')
+    node = await startNode(config, registryNodeExtensions(config))
   } catch (error) {
     // A port in use, a damaged write-ahead log (the message names the file and offset), a data
-    // directory that cannot be written: say so in one line and exit, never limp on.
+    // directory that cannot be written, a database that does not answer: say so in one line and
+    // exit, never limp on.
     const reason = error instanceof Error ? error.message : String(error)
     context.io.stderr.write(`raftkit node ${config.id}: cannot start: ${reason}\n`)
     return 1

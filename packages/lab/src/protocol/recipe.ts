@@ -34,6 +34,8 @@ export const recipeSchema = z
     settings: settingsSchema,
     /** In the order they were applied; stamps never decrease. */
     commands: z.array(recipeEntrySchema).max(10_000).default([]),
+    /** How far the run had gone when it was shared or saved (virtual ms): the end of its timeline. */
+    endTime: z.number().int().min(0).optional(),
     /** The guided scenario this run started as, if any. */
     scenario: z.string().min(1).max(64).optional(),
   })

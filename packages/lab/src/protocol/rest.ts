@@ -24,6 +24,8 @@ export const createSessionBodySchema = z
     snapshotEvery: z.number().int().optional(),
     scenario: z.string().min(1).max(64).optional(),
     recipe: recipeSchema.optional(),
+    /** Open the run at this virtual time (a share link that names a moment), paused there. */
+    at: z.number().int().min(0).optional(),
     /** Start playing at once (default true) at this speed (default 0.1). */
     playing: z.boolean().optional(),
     speed: z.number().min(0.01).max(100).optional(),

@@ -5,7 +5,14 @@ export const nodeIdSchema = z.string().regex(/^n[1-9]$/, 'a node is named n1..n9
 export type NodeId = z.infer<typeof nodeIdSchema>
 
 /** The simulator's unsafe rules (mirrors `unsafeRules` of @raftkit/sim, kept here so the page needs no simulator). */
-export const unsafeRuleSchema = z.enum(['commit-old-term', 'forget-vote', 'stale-read'])
+export const unsafeRuleSchema = z.enum([
+  'commit-old-term',
+  'forget-vote',
+  'stale-read',
+  'two-voter-changes',
+  'config-before-term-commit',
+  'no-sessions',
+])
 export type UnsafeRuleName = z.infer<typeof unsafeRuleSchema>
 
 /** Virtual milliseconds per tick of a simulated node; every timeout is a whole number of ticks. */
@@ -40,6 +47,8 @@ export const settingsSchema = z
     unsafe: unsafeRuleSchema.nullable().default(null),
     /** Each node snapshots and compacts its log every this many applied entries (0: never). */
     snapshotEvery: z.number().int().min(0).max(100_000).default(0),
+    /** Flow control: entries per AppendEntries (the core's default, 256, when omitted). */
+    maxEntriesPerMessage: z.number().int().min(1).max(256).optional(),
   })
   .strict()
   .refine((s) => s.heartbeatMs < s.electionTimeoutMs, {

@@ -64,6 +64,8 @@ export interface MessageView {
   readonly deliverAt: number
   /** One line: `AppendEntries prev=3/1 commit=3 entries=[4/2 put x=1]`. */
   readonly summary: string
+  /** On RequestVote and its reply: whether it is a pre-vote (§9.6). */
+  readonly preVote?: boolean
   /** Set when the network lost it (it stays in the list briefly so the page can show it fall). */
   readonly dropped?: boolean
   readonly dropReason?: string
@@ -139,7 +141,14 @@ export interface State {
   readonly futureCommands: number
   /** The furthest virtual time this run has reached (the end of the timeline). */
   readonly horizon: number
+  /** The run's settings and seed, with pre-vote, check-quorum and unsafe as in force now. */
   readonly settings: Readonly<Record<string, unknown>>
+  /** The rules in force now (after any `settings` command). */
+  readonly rules: {
+    readonly preVote: boolean
+    readonly checkQuorum: boolean
+    readonly unsafe: string | null
+  }
   readonly nodes: readonly NodeView[]
   readonly network: NetworkView
   readonly inFlight: readonly MessageView[]

@@ -220,10 +220,126 @@ export const snapshotCatchUp: ScenarioDefinition = {
   },
 }
 
+const status = (s: ScriptContext, id: string) => s.world.cluster.status(id)
+
+export const figure8: ScenarioDefinition = {
+  id: 'figure-8',
+  title: {
+    en: 'Figure 8: committing an old term by counting replicas',
+    zh: '图 8：按副本数提交旧任期的条目',
+  },
+  summary: {
+    en: 'With the unsafe rule commit-old-term, a leader commits an entry of an earlier term once a majority holds it — and a later leader erases it. The safety checker catches it.',
+    zh: '开启不安全规则 commit-old-term 后，领导人在多数派持有旧任期条目时就提交它——随后另一个领导人把它抹掉。安全检查器抓住了这一点。',
+  },
+  settings: {
+    nodes: 5,
+    unsafe: 'commit-old-term',
+    preVote: false,
+    checkQuorum: false,
+    maxEntriesPerMessage: 1,
+  },
+  script: (s) => {
+    if (!s.runUntil(() => s.leader() !== undefined, 3_000)) return false
+    s.run(100)
+    const a = s.leader()!
+    const [b, c, d, e] = s.others(a) as [string, string, string, string]
+    s.say(
+      `The unsafe rule commit-old-term is on: a leader may commit an entry of an earlier term by counting replicas. ${a} leads. We cut {${a} ${b}} off and write to ${a}: the entry reaches ${b} only.`,
+      `不安全规则 commit-old-term 已开启：领导人可以按副本数提交更早任期的条目。${a} 是领导人。我们把 {${a} ${b}} 隔离，并向 ${a} 写入：条目只到达 ${b}。`,
+    )
+    s.do({ type: 'partition', groups: [[a, b]] })
+    s.do({ type: 'client', op: 'put', key: 'x', value: 'old-term', via: a })
+    s.run(60)
+    const index = status(s, a)!.lastIndex
+    if (status(s, b)?.lastIndex !== index) return false
+    s.do({ type: 'crash', node: a })
+    if (!s.runUntil(() => [c, d, e].some((id) => status(s, id)?.role === 'leader'), 5_000))
+      return false
+    const l2 = [c, d, e].find((id) => status(s, id)?.role === 'leader')!
+    // Isolated the moment it wins, so its no-op entry reaches no one.
+    s.do({ type: 'partition', groups: [[l2]] })
+    s.run(30)
+    if (status(s, l2)!.lastIndex !== index) return false
+    s.say(
+      `${a} crashed. ${l2} won a newer term on the other side and wrote its own entry at index ${index} — we isolated it at once, so only it has that entry. Now ${l2} crashes and ${a} comes back.`,
+      `${a} 崩溃了。${l2} 在另一侧赢得了更新的任期，并在索引 ${index} 写入了自己的条目——我们立刻隔离了它，所以只有它有这个条目。现在 ${l2} 崩溃，${a} 回来了。`,
+    )
+    s.do({ type: 'crash', node: l2 })
+    s.do({ type: 'heal' })
+    s.do({ type: 'restart', node: a })
+    s.do({ type: 'campaign', node: a })
+    const others = [b, c, d, e].filter((id) => id !== l2)
+    const committedOld = (): boolean =>
+      (status(s, a)?.commitIndex ?? 0) >= index && status(s, a)?.role === 'leader'
+    if (!s.runUntil(committedOld, 3_000)) return false
+    const holders = others.filter((id) => (status(s, id)?.lastIndex ?? 0) >= index + 1)
+    s.say(
+      `${a} leads a newer term and copied its old-term entry ${index} to a majority. By counting replicas it commits it — exactly what §5.4.2 forbids.`,
+      `${a} 领导着更新的任期，并把旧任期的条目 ${index} 复制到了多数派。它按副本数提交了这个条目——这正是 §5.4.2 所禁止的。`,
+    )
+    const voters = [l2, ...others.filter((id) => !holders.includes(id))]
+    if (voters.length < 3) return false
+    s.do({ type: 'crash', node: a })
+    s.do({ type: 'partition', groups: [voters] })
+    s.do({ type: 'restart', node: l2 })
+    s.do({ type: 'campaign', node: l2 })
+    s.say(
+      `${a} crashes. ${l2}, whose log ends in a newer term, wins the votes of ${voters.filter((v) => v !== l2).join(' and ')} and overwrites index ${index}: a committed entry is lost. The safety checker stops the run (leader completeness).`,
+      `${a} 崩溃。${l2} 的日志以更新的任期结尾，它赢得了 ${voters.filter((v) => v !== l2).join(' 和 ')} 的选票并覆盖了索引 ${index}：一个已提交的条目丢失了。安全检查器停止了运行（领导人完整性）。`,
+      { pause: false },
+    )
+    s.runUntil(() => s.world.stopped, 3_000)
+    return s.world.stopped
+  },
+}
+
+export const membershipChange: ScenarioDefinition = {
+  id: 'membership-change',
+  title: { en: 'A membership change', zh: '成员变更' },
+  summary: {
+    en: 'A fourth node joins as a learner, catches up and becomes a voter; then an old member is removed, one change at a time.',
+    zh: '第四个节点以学习者身份加入，追上日志后成为投票成员；然后移除一个老成员，一次只改一个。',
+  },
+  settings: { nodes: 3 },
+  script: (s) => {
+    if (!s.runUntil(() => s.leader() !== undefined, 3_000)) return false
+    s.run(100)
+    const leader = s.leader()!
+    s.do({ type: 'workload', writesPerSecond: 20, keys: 5 })
+    s.run(1_000)
+    s.say(
+      `Three nodes, ${leader} leads, clients are writing. We add n4: it starts empty and joins as a learner — it receives the log but does not vote (§4.2.1).`,
+      `三个节点，${leader} 是领导人，客户端正在写入。我们添加 n4：它以空日志启动，作为学习者加入——接收日志但不投票（§4.2.1）。`,
+    )
+    s.do({ type: 'addMember', node: 'n4' })
+    if (!s.runUntil(() => status(s, leader)?.config.voters.includes('n4') === true, 5_000))
+      return false
+    s.run(200)
+    s.say(
+      'n4 caught up, so the leader promoted it to voter with a second configuration entry. Majorities are now 3 of 4.',
+      'n4 追上了日志，领导人用第二个配置条目把它提升为投票成员。现在多数派是 4 个中的 3 个。',
+    )
+    const removed = s.others(leader, 'n4')[0]!
+    s.do({ type: 'removeMember', node: removed })
+    if (!s.runUntil(() => s.world.cluster.isRetired(removed), 5_000)) return false
+    s.do({ type: 'workload', writesPerSecond: 0, keys: 5 })
+    s.run(300)
+    s.say(
+      `We removed ${removed}: once the change committed it left for good. The cluster is {${s.world.cluster.ids.join(' ')}}.`,
+      `我们移除了 ${removed}：变更提交后它永久离开。集群现在是 {${s.world.cluster.ids.join(' ')}}。`,
+    )
+    freePlay(s)
+    return true
+  },
+}
+
 export const definitions: readonly ScenarioDefinition[] = [
   splitVote,
   leaderCrash,
   partitionHeal,
+  figure8,
   staleLeader,
+  membershipChange,
   snapshotCatchUp,
 ]

@@ -90,6 +90,7 @@ export function buildScenario(definition: ScenarioDefinition): BuiltScenario {
       seed,
       settings,
       commands: context.commands,
+      endTime: context.world.now,
       scenario: definition.id,
     }
     const script: ScenarioScript = {

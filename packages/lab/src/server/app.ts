@@ -62,6 +62,7 @@ export function createLabApp(deps: LabAppDependencies): Hono {
         ...(plan.speed === undefined ? {} : { speed: plan.speed }),
         ...(plan.scenario === undefined ? {} : { scenario: plan.scenario }),
       })
+      if (plan.at !== undefined) session.seek({ time: plan.at })
       const body: CreateSessionResponse = {
         id: session.id,
         recipe: session.recipe,
@@ -163,8 +164,10 @@ export function createLabApp(deps: LabAppDependencies): Hono {
         },
         onMessage(event, ws) {
           const reply = handleFrame(sessions, scenarios, id, event.data)
-          ws.send(JSON.stringify(reply))
+          // The new state (and events) first: when the reply arrives, the page already holds
+          // the state the command produced.
           if (reply.ok) sessions.flush(id)
+          ws.send(JSON.stringify(reply))
         },
         onClose() {
           detach?.()

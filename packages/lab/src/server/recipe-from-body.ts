@@ -15,6 +15,7 @@ export interface SessionPlan {
   readonly scenario?: ScenarioScript
   readonly playing?: boolean
   readonly speed?: number
+  readonly at?: number
 }
 
 /**
@@ -27,6 +28,7 @@ export function planSession(raw: unknown, scenarios: ScenarioCatalog): SessionPl
   if (!parsed.success) throw invalid(parsed.error)
   const body: CreateSessionBody & typeof parsed.data = parsed.data
   const view = {
+    ...(body.at === undefined ? {} : { at: body.at, playing: false }),
     ...(body.playing === undefined ? {} : { playing: body.playing }),
     ...(body.speed === undefined ? {} : { speed: body.speed }),
   }

@@ -13,6 +13,11 @@ import { createScenarioCatalog, type ScenarioCatalog } from '../scenarios/index.
 import { SessionManager, type ManagerOptions } from '../session/session-manager.js'
 import { createLabApp } from './app.js'
 import { mountStaticPage } from './static-page.js'
+import { LiveView, type LiveClusterControl } from '../live/live-view.js'
+import { mountAccountRoutes } from '../accounts/account-routes.js'
+import { oauthConfigFromEnv, type OAuthConfig } from '../accounts/github-oauth.js'
+import { AccountStore } from '../accounts/store.js'
+import { mountLiveRoutes } from '../live/live-routes.js'
 
 export interface LabServerOptions {
   readonly host?: string
@@ -22,7 +27,16 @@ export interface LabServerOptions {
   readonly staticDir?: string
   readonly sessions?: ManagerOptions
   readonly scenarios?: ScenarioCatalog
-  /** More routes on the same server (accounts, the live view). */
+  /** The real cluster `raftkit start` runs, for the live view (none: `/v1/lab/live` says so). */
+  readonly live?: LiveClusterControl
+  /**
+   * Accounts: sign-in configuration (default: from RAFTKIT_GITHUB_* variables) and the database
+   * file for saved scenarios and histories (default: RAFTKIT_LAB_DB, else ./data/lab.sqlite when
+   * sign-in is configured). `false`: no accounts at all.
+   */
+  readonly accounts?:
+    { readonly oauth?: OAuthConfig | undefined; readonly databasePath?: string } | false
+  /** More routes on the same server. */
   readonly extend?: (app: Hono, sessions: SessionManager) => void
 }
 
@@ -42,11 +56,23 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
   const host = options.host ?? '127.0.0.1'
   const sessions = new SessionManager(options.sessions)
   const scenarios = options.scenarios ?? createScenarioCatalog()
+  const live = options.live === undefined ? undefined : new LiveView(options.live)
+  const accounts = options.accounts === false ? undefined : (options.accounts ?? {})
+  const oauth =
+    accounts === undefined ? undefined : 'oauth' in accounts ? accounts.oauth : oauthConfigFromEnv()
+  const databasePath =
+    accounts?.databasePath ??
+    process.env['RAFTKIT_LAB_DB'] ??
+    (oauth === undefined ? undefined : './data/lab.sqlite')
+  const store = databasePath === undefined ? undefined : await AccountStore.open(databasePath)
+  let stopLive = (): void => {}
   const app = createLabApp({
     sessions,
     scenarios,
     upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<unknown>,
     extend: (app) => {
+      stopLive = mountLiveRoutes(app, live, upgradeWebSocket as UpgradeWebSocket<unknown>)
+      mountAccountRoutes(app, { oauth, store })
       options.extend?.(app, sessions)
       mountStaticPage(app, options.staticDir ?? defaultStaticDir)
     },
@@ -71,7 +97,10 @@ export async function startLabServer(options: LabServerOptions = {}): Promise<La
     port,
     sessions,
     close: async () => {
+      stopLive()
+      live?.close()
       sessions.close()
+      await store?.close()
       for (const client of wss.clients) client.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       if ('closeAllConnections' in server) server.closeAllConnections()

@@ -170,6 +170,17 @@ export class SessionManager {
     }
   }
 
+  /** How each viewer of a session is doing (for diagnostics and tests). */
+  viewers(id: string): { bufferedAmount: number; lagging: boolean; lastSeq: number }[] {
+    const entry = this.#sessions.get(id)
+    if (entry === undefined) return []
+    return [...entry.viewers].map((v) => ({
+      bufferedAmount: v.viewer.bufferedAmount,
+      lagging: v.lagging,
+      lastSeq: v.lastSeq,
+    }))
+  }
+
   /** Sends the current state and events to a session's viewers now (after a command). */
   flush(id: string): void {
     const entry = this.#sessions.get(id)

@@ -12,7 +12,14 @@ const recipe = (over: Partial<Recipe['settings']> = {}, seed = 11): Recipe => ({
 
 /** The state without the fields that describe the session rather than the run. */
 function runState(session: LabSession): unknown {
-  const { playing: _p, speed: _s, horizon: _h, futureCommands: _f, recipe: _r, ...rest } = session.state()
+  const {
+    playing: _p,
+    speed: _s,
+    horizon: _h,
+    futureCommands: _f,
+    recipe: _r,
+    ...rest
+  } = session.state()
   return JSON.parse(JSON.stringify(rest))
 }
 
@@ -57,6 +64,29 @@ describe('LabSession', () => {
     expect(session.events(0, 1000).events.map((e) => e.seq)).toEqual(events)
   })
 
+  it('seeks through worlds the background builder parked, to the same states as a fresh replay', () => {
+    const session = new LabSession({ recipe: recipe({ nodes: 5 }, 21), playing: false })
+    session.seek({ time: 300 })
+    session.command({ type: 'workload', writesPerSecond: 40, keys: 4 })
+    session.seek({ time: 2_000 })
+    session.command({ type: 'crash', node: 'n2' })
+    session.seek({ time: 6_000 })
+    session.seek({ time: 1_000 }) // a seek back marks the session as being scrubbed
+    let built = 0
+    while (session.buildParkedWorld(1_000) && built++ < 100);
+    expect(session.parkedTimes.length).toBeGreaterThanOrEqual(3)
+    const fresh = new LabSession({ recipe: session.recipe, playing: false })
+    for (const time of [4_500, 3_000, 5_900, 1_600, 4_600]) {
+      session.seek({ time })
+      fresh.seek({ time: 0 })
+      fresh.seek({ time })
+      expect({ ...(runState(session) as object), id: '' }).toEqual({
+        ...(runState(fresh) as object),
+        id: '',
+      })
+    }
+  })
+
   it('seeks to an event, steps by visible steps, and keeps the recorded future until a new command', () => {
     const session = new LabSession({ recipe: recipe({ nodes: 3 }), playing: false })
     play(session, 800)
@@ -90,8 +120,15 @@ describe('LabSession', () => {
     expect(() => session.command({ type: 'crash', node: 'n7' })).toThrow(/no node n7/)
     expect(() => session.command({ type: 'restart', node: 'n1' })).toThrow(/running/)
     expect(() => session.command({ type: 'cut', from: 'n1', to: 'n1' })).toThrow(/two different/)
-    expect(() => session.command({ type: 'partition', groups: [['n1'], ['n1', 'n2']] })).toThrow(/more than one group/)
-    expect(() => session.command({ type: 'transfer', to: session.state().nodes.find((n) => n.role === 'leader')!.id })).toThrow(/leader already/)
+    expect(() => session.command({ type: 'partition', groups: [['n1'], ['n1', 'n2']] })).toThrow(
+      /more than one group/,
+    )
+    expect(() =>
+      session.command({
+        type: 'transfer',
+        to: session.state().nodes.find((n) => n.role === 'leader')!.id,
+      }),
+    ).toThrow(/leader already/)
     expect(() => session.seek({ event: 10_000 })).toThrow(/not happened yet/)
     expect(JSON.stringify(session.state())).toBe(before)
   })
@@ -135,9 +172,10 @@ describe('guided scenarios', () => {
     const built = catalog.build(id)!
     const session = new LabSession({ recipe: built.recipe, scenario: built.script, playing: false })
     const last = built.script.steps[built.script.steps.length - 1]!
+    const end = Math.max(last.time + 10, built.recipe.endTime ?? 0)
     session.seek({ time: 0 })
-    play(session, last.time + 10)
-    session.seek({ time: last.time + 10 })
+    play(session, end)
+    session.seek({ time: end })
     expect(session.state().scenario?.freePlay).toBe(true)
     expect(session.state().scenario?.text.zh.length).toBeGreaterThan(0)
     const skipped = session.events(0, 1000).events.filter((e) => e.type === 'command.skipped')

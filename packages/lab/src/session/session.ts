@@ -55,6 +55,9 @@ export interface SessionOptions {
   readonly limits?: SessionLimits
 }
 
+/** How far past the end of the run so far a seek may run on (virtual ms). */
+const seekAheadMs = 60_000
+
 /** How many entries of each node's log a `State` carries. */
 export const stateLogTail = 200
 
@@ -107,7 +110,8 @@ export class LabSession {
     this.playing = options.playing ?? true
     this.speed = options.speed ?? 0.1
     this.#world = this.#newWorld()
-    this.#announce()
+    const last = this.#commands[this.#commands.length - 1]
+    this.#horizon = Math.max(recipe.endTime ?? 0, last?.at.time ?? 0)
   }
 
   get recipe(): Recipe {
@@ -116,6 +120,7 @@ export class LabSession {
       seed: this.#seed,
       settings: this.#settings,
       commands: [...this.#commands],
+      endTime: this.horizon,
       ...(this.#scenarioId === undefined ? {} : { scenario: this.#scenarioId }),
     }
   }
@@ -176,7 +181,6 @@ export class LabSession {
     }
     if (!world.stopped) world.runToStamp(target)
     this.#horizon = Math.max(this.#horizon, world.now)
-    this.#announce()
   }
 
   #replayCommand(command: WorldCommand): void {
@@ -216,7 +220,10 @@ export class LabSession {
     this.version++
   }
 
-  /** Moves to a virtual time (clamped to the run's horizon) or to just after an event. */
+  /**
+   * Moves to a virtual time or to just after an event. Going back replays; going forward runs
+   * on, up to a minute of virtual time past the end of the run so far.
+   */
   seek(to: { time?: number | undefined; event?: number | undefined }): void {
     let target: RecipeStamp
     if (to.event !== undefined) {
@@ -234,12 +241,51 @@ export class LabSession {
       }
       target = { time: event.time, step: event.step }
     } else {
-      target = { time: Math.max(0, Math.min(to.time ?? 0, this.horizon)) }
+      target = {
+        time: Math.max(
+          0,
+          Math.min(to.time ?? 0, Math.max(this.horizon, this.#world.now + seekAheadMs)),
+        ),
+      }
     }
-    if (this.#world.isPast(target)) this.#rewind(target)
+    this.#startNearest(target)
     this.#advanceTo(target)
+    if (to.event !== undefined) {
+      // An event made during a step is numbered before the step is counted: finish that step.
+      while (this.#world.eventSeq < to.event && !this.#world.stopped) {
+        const next = this.#commands[this.#cursor]
+        if (
+          next !== undefined &&
+          !this.#world.isPast(next.at) &&
+          next.at.step === this.#world.steps
+        ) {
+          this.#advanceTo(next.at)
+          continue
+        }
+        if (this.#world.stepVisible(1, next?.at) === 0) break
+      }
+      this.#horizon = Math.max(this.#horizon, this.#world.now)
+    }
     this.#announcedStep = this.#scenarioStepAt(this.#world.now)
     this.version++
+  }
+
+  /**
+   * Picks the world to run on to `target`: the current one, or a parked one closer to the target
+   * (behind it), or a fresh one when the current world is past it and nothing is parked before it.
+   */
+  #startNearest(target: RecipeStamp): void {
+    if (this.#world.isPast(target)) {
+      this.#rewind(target)
+      return
+    }
+    const parked = this.#parked.take(target)
+    if (parked === undefined) return
+    if (parked.world.now > this.#world.now) {
+      this.#parked.park({ world: this.#world, cursor: this.#cursor })
+      this.#world = parked.world
+      this.#cursor = parked.cursor
+    } else this.#parked.park(parked)
   }
 
   #rewind(target: RecipeStamp): void {
@@ -328,7 +374,6 @@ export class LabSession {
       }
       this.#horizon = Math.max(this.#horizon, this.#world.now)
     }
-    this.#announce()
     this.version++
   }
 
@@ -409,7 +454,9 @@ export class LabSession {
     let undoTruncation = (): void => {}
     // Behind the end of the run (after a seek back), a command starts a new course from here.
     const truncated =
-      this.#cursor < this.#commands.length || this.#events.last > world.eventSeq || this.#horizon > world.now
+      this.#cursor < this.#commands.length ||
+      this.#events.last > world.eventSeq ||
+      this.#horizon > world.now
     const stamp = world.stamp
     if (truncated) {
       // A new course from here: the recorded future, and what was seen of it, is dropped.
@@ -469,11 +516,6 @@ export class LabSession {
     return false
   }
 
-  #announce(): void {
-    // Scenario narration lives in the state (by time), not in the event stream, so that replays
-    // and seeks never duplicate it.
-  }
-
   #scenarioProgress(): ScenarioProgress | undefined {
     const scenario = this.#scenario
     if (scenario === undefined) return undefined
@@ -509,7 +551,9 @@ export class LabSession {
       stopped: world.stopped,
       futureCommands: this.futureCommands,
       horizon: this.horizon,
-      settings: { ...this.#settings, seed: this.#seed },
+      // The settings with the rules in force now (the recipe keeps those the run started with).
+      settings: { ...this.#settings, ...world.cluster.tuning, seed: this.#seed },
+      rules: world.cluster.tuning,
       nodes: world.nodes(logTail),
       network: world.network(),
       inFlight: world.inFlight(),

@@ -111,6 +111,9 @@ export class SimWorld {
       checkQuorum: settings.checkQuorum,
       unsafe: settings.unsafe ?? undefined,
       snapshotEveryEntries: settings.snapshotEvery,
+      ...(settings.maxEntriesPerMessage === undefined
+        ? {}
+        : { maxEntriesPerMessage: settings.maxEntriesPerMessage }),
       network: { latencyMsMin: settings.latencyMs[0], latencyMsMax: settings.latencyMs[1] },
     })
     this.#terms.push({ term: 0, from: 0 })
@@ -135,7 +138,10 @@ export class SimWorld {
         this.#emit(() => ({
           type: 'member.retired',
           node,
-          text: { en: `${node} left the cluster for good: ${reason}`, zh: `${node} 永久离开了集群：${reason}` },
+          text: {
+            en: `${node} left the cluster for good: ${reason}`,
+            zh: `${node} 永久离开了集群：${reason}`,
+          },
           data: { reason },
         })),
     })
@@ -253,7 +259,10 @@ export class SimWorld {
         return
       case 'restart':
         if (this.cluster.allIds.includes(command.node) && this.cluster.isRetired(command.node))
-          throw new CommandRefused('conflict', `${command.node} left the cluster for good and cannot restart`)
+          throw new CommandRefused(
+            'conflict',
+            `${command.node} left the cluster for good and cannot restart`,
+          )
         known(command.node)
         if (this.cluster.isUp(command.node))
           throw new CommandRefused('conflict', `${command.node} is running`)
@@ -298,7 +307,10 @@ export class SimWorld {
         known(command.node)
         const ticks = command.electionTimeoutMs / labTickMs
         if (!Number.isInteger(ticks))
-          throw new CommandRefused('bad_request', `electionTimeoutMs must be a multiple of ${labTickMs} ms (one tick)`)
+          throw new CommandRefused(
+            'bad_request',
+            `electionTimeoutMs must be a multiple of ${labTickMs} ms (one tick)`,
+          )
         if (command.electionTimeoutMs <= this.settings.heartbeatMs)
           throw new CommandRefused(
             'bad_request',
@@ -308,7 +320,10 @@ export class SimWorld {
       }
       case 'addMember':
         if (command.node !== undefined && this.cluster.allIds.includes(command.node))
-          throw new CommandRefused('conflict', `${command.node} was a node of this cluster already; ids are not reused`)
+          throw new CommandRefused(
+            'conflict',
+            `${command.node} was a node of this cluster already; ids are not reused`,
+          )
         if (this.cluster.leader() === undefined)
           throw new CommandRefused('conflict', 'there is no leader to propose the change to')
         return
@@ -331,10 +346,13 @@ export class SimWorld {
   apply(command: WorldCommand): void {
     this.check(command)
     const text = narrateUserCommand(command)
-    const announce = (): void => this.#emit(() => ({ type: `command.${command.type}`, text, data: { command } }))
+    const announce = (): void =>
+      this.#emit(() => ({ type: `command.${command.type}`, text, data: { command } }))
     // Commands the cluster may still turn down are told once it took them: a refusal changes
     // nothing, not even the event list.
-    const refusable = ['timeout', 'addMember', 'removeMember', 'transfer', 'settings'].includes(command.type)
+    const refusable = ['timeout', 'addMember', 'removeMember', 'transfer', 'settings'].includes(
+      command.type,
+    )
     if (!refusable) announce()
     switch (command.type) {
       case 'crash':
@@ -452,7 +470,12 @@ export class SimWorld {
               ? `absent (read index ${outcome.index})`
               : `"${outcome.value}" (revision ${outcome.revision}, read index ${outcome.index})`,
           )
-        else this.#finishClient(tracked, 'failed', `read refused by ${outcome.node}: ${outcome.reason}`)
+        else
+          this.#finishClient(
+            tracked,
+            'failed',
+            `read refused by ${outcome.node}: ${outcome.reason}`,
+          )
       })
       if (!started.ok) this.#finishClient(tracked, 'failed', `${via} is down`)
       else if (tracked.view.status === 'pending')
@@ -719,6 +742,9 @@ export class SimWorld {
         term: message.term,
         sentAt: this.cluster.now,
         deliverAt: this.cluster.now + this.#latencyMax + (link?.delayMs ?? 0),
+        ...(message.type === 'RequestVote' || message.type === 'RequestVoteReply'
+          ? { preVote: message.preVote }
+          : {}),
       },
     }
     this.#inFlight.set(id, tracked)
@@ -870,7 +896,11 @@ export class SimWorld {
       if (tracked.view.summary === undefined)
         tracked.view = { ...tracked.view, summary: summarizeMessage(tracked.message) }
       const view = tracked.view as MessageView
-      views.push(lost ? { ...view, deliverAt: tracked.lostAt!, dropped: true, dropReason: tracked.lossReason! } : view)
+      views.push(
+        lost
+          ? { ...view, deliverAt: tracked.lostAt!, dropped: true, dropReason: tracked.lossReason! }
+          : view,
+      )
     }
     return views.length > maxInFlightShown ? views.slice(-maxInFlightShown) : views
   }
@@ -911,8 +941,12 @@ export class SimWorld {
 }
 
 /** Turns the cluster's refusal (which changed nothing) into the command's error. */
-function refuseUnless(result: { readonly ok: boolean; readonly error?: string }, code = 'bad_request'): void {
-  if (!result.ok) throw new CommandRefused(code, `the cluster refused: ${result.error ?? 'no reason given'}`)
+function refuseUnless(
+  result: { readonly ok: boolean; readonly error?: string },
+  code = 'bad_request',
+): void {
+  if (!result.ok)
+    throw new CommandRefused(code, `the cluster refused: ${result.error ?? 'no reason given'}`)
 }
 
 function describeResult(result: KvResult): string {

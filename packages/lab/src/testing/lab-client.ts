@@ -7,10 +7,19 @@ export class LabClient {
     this.base = base
   }
 
-  async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(this.base + path, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : {
+            headers: { 'content-type': 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          }),
       redirect: 'manual',
     })
     const text = await response.text()
@@ -31,9 +40,12 @@ export class LabClient {
     return this.request('POST', path, body)
   }
 
-  async createSession(body: unknown = {}): Promise<{ id: string; wsPath: string; state: any; recipe: any }> {
+  async createSession(
+    body: unknown = {},
+  ): Promise<{ id: string; wsPath: string; state: any; recipe: any }> {
     const response = await this.post('/v1/lab/sessions', body)
-    if (response.status !== 201) throw new Error(`create failed: ${response.status} ${JSON.stringify(response.body)}`)
+    if (response.status !== 201)
+      throw new Error(`create failed: ${response.status} ${JSON.stringify(response.body)}`)
     return response.body
   }
 
@@ -82,7 +94,10 @@ export class FrameSocket {
     const seen = this.frames.slice(from).find(test)
     if (seen !== undefined) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
       this.#waiters.push({
         test,
         resolve: (frame) => {
@@ -110,7 +125,11 @@ export class FrameSocket {
 }
 
 /** Polls `check` until it returns true (or throws after `timeoutMs`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await check()) return
