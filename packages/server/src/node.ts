@@ -299,7 +299,8 @@ export async function startNode(
     extend:
       options.routes === undefined
         ? undefined
-        : (hono) => options.routes!(hono, { replica, state, config, clientUrlOf: cluster.clientUrlOf }),
+        : (hono) =>
+            options.routes!(hono, { replica, state, config, clientUrlOf: cluster.clientUrlOf }),
     logger,
   })
 
