@@ -132,6 +132,7 @@ export async function startRaftkit(root, extraArgs = []) {
   return {
     name: 'raftkit',
     urls,
+    pids: processes.map((p) => p.child.pid),
     put: (key, value) => ({
       method: 'PUT',
       path: `/v1/kv/${encodeURIComponent(key)}`,

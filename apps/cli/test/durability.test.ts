@@ -73,6 +73,26 @@ describe('snapshots and the write-ahead log on disk', () => {
     const held = await readAll(victim.clientUrl, 'compact/', 'stale')
     expect(missingWrites(writer.acked, held)).toEqual([])
     expect(victim.unexpectedExits).toEqual([])
+
+    // A follower that was down while the others compacted past its log catches up from the
+    // leader's snapshot, sent over TCP in chunks (the snapshot is ~500 KiB; chunks are 256 KiB).
+    const leader = await cluster.leader()
+    const laggard = cluster.nodes.find((n) => n.id !== leader.id)!
+    const others = cluster.ids.filter((id) => id !== laggard.id)
+    await cluster.kill(laggard.id)
+    for (let i = 400; i < 700; i++) {
+      await writer.put(`compact/${String(i).padStart(4, '0')}`, `${i}:${value}`, { via: others })
+    }
+    const installedBefore = await metric(leader.url, 'raftkit_snapshots_total{kind="installed"}')
+    await cluster.start(laggard.id)
+    await cluster.converged()
+    expect(
+      await metric(laggard.clientUrl, 'raftkit_snapshots_total{kind="installed"}'),
+    ).toBeGreaterThanOrEqual(1)
+    expect(installedBefore).toBe(0)
+    const caughtUp = await readAll(laggard.clientUrl, 'compact/', 'stale')
+    expect(missingWrites(writer.acked, caughtUp)).toEqual([])
+    expect(caughtUp.size).toBe(700)
   })
 })
 

@@ -304,47 +304,54 @@ export class Replica<Result> {
     // 1. What does not depend on this Ready's writes leaves at once (see message-order.ts): the
     //    leader's appends reach the followers while its own fsync runs.
     for (const message of beforePersist) transport.send(message)
-    // 2. Durability. A vote sent before it is on disk can be forgotten in a crash and cast
-    //    twice (two leaders in a term, §5.2); an entry acknowledged before it is on disk can be
-    //    lost after the leader counted it (§5.3).
+    // 2. A snapshot from the leader is stored, then restored, before anything after it.
     const store = this.#options.logStore
     if (ready.snapshot !== undefined) {
       this.#newestSnapshotIndex = Math.max(this.#newestSnapshotIndex, ready.snapshot.meta.index)
       await store.saveSnapshot(ready.snapshot)
-    }
-    if (
-      ready.snapshot === undefined &&
-      onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)
-    ) {
-      // Only the commit index moved. It is a hint (see message-order.ts), so it is not written
-      // on its own (no fsync for it): it rides with the next write, or is written at stop.
-      this.#unwrittenHardState = ready.hardState
-    } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      await store.append(ready.entries, ready.hardState ?? this.#unwrittenHardState)
-      this.#unwrittenHardState = undefined
-    }
-    if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
-    const persistMs = (this.#options.now?.() ?? 0) - started
-    // 3. Only now may the rest leave.
-    for (const message of afterPersist) transport.send(message)
-    // 4. Apply in log order; the state machine is deterministic, so replicas converge.
-    if (ready.snapshot !== undefined) {
       await this.#options.stateMachine.restore(ready.snapshot)
       this.#machineApplied = ready.snapshot.meta.index
       this.#lastSnapshotIndex = ready.snapshot.meta.index
       this.#proposals.failUpTo(ready.snapshot.meta.index)
     }
-    await this.#applyCommitted(ready.committedEntries)
-    // 5. Reads: confirmed indexes wait for the apply to catch up.
-    for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
-    for (const failure of ready.readFailures) {
-      this.#reads.failed(
-        failure.requestId,
-        failure.reason === 'no-leader'
-          ? { error: 'no-leader' }
-          : { error: 'not-leader', leaderId: failure.leaderId },
-      )
+    // 3. Durability of this Ready's entries and hard state starts now. A vote sent before it is
+    //    on disk can be forgotten in a crash and cast twice (two leaders in a term, §5.2); an
+    //    entry acknowledged before it is on disk can be lost after the leader counted it (§5.3).
+    let persisted: Promise<void> | undefined
+    if (onlyCommitMoved(ready.entries, ready.hardState, this.#durableHardState)) {
+      // Only the commit index moved. It is a hint (see message-order.ts), so it is not written
+      // on its own (no fsync for it): it rides with the next write, or is written at stop.
+      this.#unwrittenHardState = ready.hardState
+    } else if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      persisted = store.append(ready.entries, ready.hardState ?? this.#unwrittenHardState)
+      this.#unwrittenHardState = undefined
     }
+    try {
+      // 4. Meanwhile, apply what is committed, in log order. Committed means durable on a
+      //    quorum (the leader counts its own copy only once it is on its disk, followers
+      //    acknowledge only after theirs), so it may be applied before this node's own fsync of
+      //    newer entries completes, as etcd applies while it saves; the state machine is
+      //    deterministic, so replicas converge.
+      await this.#applyCommitted(ready.committedEntries)
+      // 5. Reads: confirmed indexes wait for the apply to catch up.
+      for (const state of ready.readStates) this.#reads.confirmed(state.requestId, state.index)
+      for (const failure of ready.readFailures) {
+        this.#reads.failed(
+          failure.requestId,
+          failure.reason === 'no-leader'
+            ? { error: 'no-leader' }
+            : { error: 'not-leader', leaderId: failure.leaderId },
+        )
+      }
+      this.#reads.appliedTo(this.#machineApplied)
+    } finally {
+      // However the apply went, the write must be waited for (its failure stops the replica).
+      await persisted
+    }
+    if (ready.hardState !== undefined) this.#durableHardState = ready.hardState
+    const persistMs = (this.#options.now?.() ?? 0) - started
+    // 6. Only now may the rest leave.
+    for (const message of afterPersist) transport.send(message)
     this.#node.advance(ready)
     this.#reads.appliedTo(this.#machineApplied)
     this.#options.onReadyHandled?.({

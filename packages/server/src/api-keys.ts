@@ -35,7 +35,9 @@ export function plainKeyCheck(keys: readonly string[]): ApiKeyCheck {
       const candidate = digest(key)
       let match = false
       for (const known of digests) match = timingSafeEqual(candidate, known) || match
-      return match ? { ok: true, keyId: 'static', scope: 'admin' } : { ok: false, reason: 'the API key is not valid' }
+      return match
+        ? { ok: true, keyId: 'static', scope: 'admin' }
+        : { ok: false, reason: 'the API key is not valid' }
     },
   }
 }
@@ -81,7 +83,11 @@ export function apiKeyGuard(check: ApiKeyCheck | readonly string[]): MiddlewareH
     }
     const needed = scopeNeeded(c.req.path)
     if (rank[verdict.scope] < rank[needed]) {
-      return problem(c, 'forbidden', `API key ${verdict.keyId} has scope ${verdict.scope}; this call needs ${needed}`)
+      return problem(
+        c,
+        'forbidden',
+        `API key ${verdict.keyId} has scope ${verdict.scope}; this call needs ${needed}`,
+      )
     }
     return next()
   }

@@ -114,7 +114,14 @@ export function createApp(deps: AppDependencies): Hono {
       cors({
         origin: origins.includes('*') ? '*' : [...origins],
         allowMethods: ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['content-type', 'authorization', 'x-api-key', 'if-match', 'x-raftkit-client-id', 'x-raftkit-seq'],
+        allowHeaders: [
+          'content-type',
+          'authorization',
+          'x-api-key',
+          'if-match',
+          'x-raftkit-client-id',
+          'x-raftkit-seq',
+        ],
         exposeHeaders: ['etag', 'location'],
         maxAge: 600,
       }),

@@ -71,7 +71,9 @@ export const nodeConfigSchema = z
         z
           .object({
             kind: z.literal('mysql'),
-            url: z.string().regex(/^mysql:\/\//, 'expected mysql://user[:password]@host:port/database'),
+            url: z
+              .string()
+              .regex(/^mysql:\/\//, 'expected mysql://user[:password]@host:port/database'),
           })
           .strict(),
       ])

@@ -69,7 +69,8 @@ export function createKvService(deps: KvServiceDependencies): KvService {
   return {
     async put(key, value, ttlMs, given): Promise<ServiceResult<KvItem>> {
       const id = identity(given)
-      // The leader stamps the expiry time into the entry, so every replica agrees on it.
+      // The node that takes the request stamps the expiry time into the entry (by its clock),
+      // so every replica agrees on it.
       const expiresAt = ttlMs === undefined ? undefined : deps.now() + ttlMs
       const result = await proposeKv({ op: 'put', key, value, ...id }, expiresAt)
       if (result.op !== 'put') throw new ApiError('internal', 'unexpected result')

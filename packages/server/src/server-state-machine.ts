@@ -22,7 +22,7 @@ export interface MemberRecord {
 
 /**
  * The commands of a node's state machine: key-value commands (with an optional expiry time that
- * the leader stamps, so every replica agrees on it), expiry of a key at a given revision, and
+ * the node that took the request stamps, so every replica agrees on it), expiry of a key at a given revision, and
  * member address records.
  */
 export type ServerCommand =

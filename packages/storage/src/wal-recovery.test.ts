@@ -1,4 +1,4 @@
-import { readFile, rm, truncate, writeFile, appendFile } from 'node:fs/promises'
+import { appendFile, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { SnapshotCorruptionError, WalCorruptionError } from './errors.js'
@@ -7,7 +7,13 @@ import { writeSnapshotFile } from './snapshot-file.js'
 import { nodeFileSystem } from './file-system.js'
 import { fileLogStoreFixture, type FileLogStoreFixture } from './testing/fixtures.js'
 import { command, commands, hardState, snapshot } from './testing/log-store-contract.js'
-import { readSegment, recordSpans, recordType, segmentPaths, snapshotFileNames } from './testing/wal-files.js'
+import {
+  readSegment,
+  recordSpans,
+  recordType,
+  segmentPaths,
+  snapshotFileNames,
+} from './testing/wal-files.js'
 
 describe('FileLogStore recovery', () => {
   let fixture: FileLogStoreFixture
@@ -16,7 +22,9 @@ describe('FileLogStore recovery', () => {
     for (const store of stores.splice(0)) await store.close().catch(() => undefined)
     await fixture.teardown()
   })
-  async function open(options: Parameters<FileLogStoreFixture['open']>[0] = {}): Promise<FileLogStore> {
+  async function open(
+    options: Parameters<FileLogStoreFixture['open']>[0] = {},
+  ): Promise<FileLogStore> {
     const store = await fixture.open(options)
     stores.push(store)
     return store
@@ -43,7 +51,9 @@ describe('FileLogStore recovery', () => {
     expect(store.recovered.entries).toEqual(commands(1, 6, 1))
     expect(store.recovered.hardState).toEqual(hardState(1, 3, 'n1'))
     expect((await readFile(segment)).length).toBe(last.offset)
-    expect(store.stats.recoveryRepairs.join()).toMatch(/cut 10 bytes of a torn tail \(short record header/)
+    expect(store.stats.recoveryRepairs.join()).toMatch(
+      /cut 10 bytes of a torn tail \(short record header/,
+    )
     await store.append(commands(7, 7, 1), hardState(1, 7, 'n1'))
     await store.close()
     expect((await open()).recovered.entries).toEqual(commands(1, 7, 1))
@@ -59,7 +69,9 @@ describe('FileLogStore recovery', () => {
     await stores.pop()!.close()
     // Checksum mismatch in the final record.
     const flipped = original.slice()
-    flipped[original.length - 1 - (original.length - recordSpans(original).at(-1)!.payloadEnd) - 1]! ^= 0x40
+    flipped[
+      original.length - 1 - (original.length - recordSpans(original).at(-1)!.payloadEnd) - 1
+    ]! ^= 0x40
     await writeFile(segment, flipped)
     const store = await open()
     expect(store.recovered.entries).toEqual(commands(1, 6, 1))
@@ -95,6 +107,42 @@ describe('FileLogStore recovery', () => {
     expect((await readFile(segment!)).length).toBeLessThan(1024)
   })
 
+  test('with preallocation the next segment is a zero-filled spare, renamed into place; none is left behind', async () => {
+    fixture = await fileLogStoreFixture({ segmentBytesMax: 64 * 1024, preallocateSegments: true })
+    const store = await open()
+    // A spare is prepared once the active segment is a quarter full, and is never waited for:
+    // append until one is ready, then until the segment rolls over onto it.
+    let index = 1
+    const appendTen = async () => {
+      await store.append(commands(index, index + 9, 1), hardState(1, index + 9))
+      index += 10
+    }
+    const spareIsReady = async () => {
+      const spare = (await readdir(fixture.directory)).find((name) => name.startsWith('spare-'))
+      return spare !== undefined && (await stat(join(fixture.directory, spare))).size === 64 * 1024
+    }
+    let rolloversOntoSpare = 0
+    for (let round = 0; rolloversOntoSpare < 2; round++) {
+      if (round > 5_000) throw new Error('no rollover onto a prepared spare')
+      const ready = await spareIsReady()
+      const before = (await segmentPaths(fixture.directory)).length
+      await appendTen()
+      if (ready && (await segmentPaths(fixture.directory)).length > before) rolloversOntoSpare++
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    const last = index - 1
+    await store.close()
+    const files = await readdir(fixture.directory)
+    expect(files.filter((name) => name.endsWith('.tmp'))).toEqual([])
+    for (const segment of await segmentPaths(fixture.directory)) {
+      expect((await stat(segment)).size).toBeGreaterThanOrEqual(64 * 1024)
+    }
+    const reopened = await open()
+    expect(reopened.recovered.entries.at(-1)?.index).toBe(last)
+    expect(reopened.recovered.entries).toHaveLength(last)
+    expect(reopened.stats.recoveryRepairs).toEqual([])
+  })
+
   test('a bad checksum in the middle of the last segment is corruption, named by file and offset', async () => {
     const segment = await threeAppends()
     const original = await readSegment(segment)
@@ -113,20 +161,26 @@ describe('FileLogStore recovery', () => {
   test('damage in a sealed segment is corruption even in its final record', async () => {
     fixture = await fileLogStoreFixture({ segmentBytesMax: 4096 })
     const store = await open()
-    for (let index = 1; index <= 60; index++) await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
+    for (let index = 1; index <= 60; index++)
+      await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
     await store.close()
     const segments = await segmentPaths(fixture.directory)
     expect(segments.length).toBeGreaterThan(2)
     const first = await readSegment(segments[0]!)
     const lastRecord = recordSpans(first).at(-1)!
     await truncate(segments[0]!, lastRecord.offset + 5)
-    await expect(open()).rejects.toMatchObject({ name: 'WalCorruptionError', file: segments[0], offset: lastRecord.offset })
+    await expect(open()).rejects.toMatchObject({
+      name: 'WalCorruptionError',
+      file: segments[0],
+      offset: lastRecord.offset,
+    })
   })
 
   test('a missing segment in the middle is corruption', async () => {
     fixture = await fileLogStoreFixture({ segmentBytesMax: 4096 })
     const store = await open()
-    for (let index = 1; index <= 60; index++) await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
+    for (let index = 1; index <= 60; index++)
+      await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
     await store.close()
     const segments = await segmentPaths(fixture.directory)
     await rm(segments[1]!)
@@ -136,7 +190,8 @@ describe('FileLogStore recovery', () => {
   test('a gap in indexes is corruption: the oldest segment gone without a snapshot covering it', async () => {
     fixture = await fileLogStoreFixture({ segmentBytesMax: 4096 })
     const store = await open()
-    for (let index = 1; index <= 60; index++) await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
+    for (let index = 1; index <= 60; index++)
+      await store.append([command(index, 1, 'x'.repeat(100))], hardState(1, index))
     await store.close()
     const segments = await segmentPaths(fixture.directory)
     await rm(segments[0]!)
@@ -152,7 +207,8 @@ describe('FileLogStore recovery', () => {
     await store.append(commands(1, 5, 1), hardState(1, 5))
     await store.saveSnapshot(snapshot(4, 1))
     await store.close()
-    for (const name of await snapshotFileNames(fixture.directory)) await rm(join(fixture.directory, name))
+    for (const name of await snapshotFileNames(fixture.directory))
+      await rm(join(fixture.directory, name))
     await expect(open()).rejects.toThrow(/snapshot marker at index 4 has no snapshot file/)
   })
 

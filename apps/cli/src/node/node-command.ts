@@ -43,9 +43,12 @@ export interface RawNodeFlags {
 }
 
 function storeOf(flags: RawNodeFlags): NodeConfigInput['store'] | undefined {
-  const kind = flags.store ?? (flags.mysqlUrl !== undefined ? 'mysql' : flags.sqlitePath !== undefined ? 'sqlite' : undefined)
+  const kind =
+    flags.store ??
+    (flags.mysqlUrl !== undefined ? 'mysql' : flags.sqlitePath !== undefined ? 'sqlite' : undefined)
   if (kind === undefined) return undefined
-  if (kind === 'sqlite') return flags.sqlitePath === undefined ? { kind } : { kind, path: flags.sqlitePath }
+  if (kind === 'sqlite')
+    return flags.sqlitePath === undefined ? { kind } : { kind, path: flags.sqlitePath }
   if (kind === 'mysql') {
     if (flags.mysqlUrl === undefined) throw new UsageError('--store mysql needs --mysql-url')
     return { kind, url: flags.mysqlUrl }
@@ -56,7 +59,8 @@ function storeOf(flags: RawNodeFlags): NodeConfigInput['store'] | undefined {
 function ratio(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const parsed = Number(value)
-  if (!Number.isFinite(parsed)) throw new UsageError(`--cache-eviction-ratio must be a number, got "${value}"`)
+  if (!Number.isFinite(parsed))
+    throw new UsageError(`--cache-eviction-ratio must be a number, got "${value}"`)
   return parsed
 }
 
@@ -111,7 +115,10 @@ export async function runNodeCommand(
       redis:
         flags.redisUrl === undefined
           ? undefined
-          : { url: flags.redisUrl, resyncIntervalMs: integer('redis-resync-ms', flags.redisResyncMs) ?? 60_000 },
+          : {
+              url: flags.redisUrl,
+              resyncIntervalMs: integer('redis-resync-ms', flags.redisResyncMs) ?? 60_000,
+            },
       apiKeySecret: flags.apiKeySecret,
       corsOrigins: flags.corsOrigin,
     }

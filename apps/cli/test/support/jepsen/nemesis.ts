@@ -22,6 +22,15 @@ export const faultKinds: readonly FaultKind[] = [
   'split-leader',
 ]
 
+/** How often each fault is picked, relative to the others: losing every node is the rarest. */
+const faultWeights: Readonly<Record<FaultKind, number>> = {
+  kill: 3,
+  pause: 3,
+  partition: 3,
+  'split-leader': 2,
+  'kill-all': 1,
+}
+
 export interface NemesisOptions {
   readonly faults: readonly FaultKind[]
   /** How long a fault lasts, in milliseconds: [min, max]. */
@@ -63,13 +72,23 @@ export class Nemesis {
     while (!shouldStop()) {
       await this.#pause(this.#options.calmMs, shouldStop)
       if (shouldStop()) break
-      const kind = this.#rng.pick(kinds)
+      const kind = this.#pickWeighted(kinds)
       const durationMs = this.#rng.int(...this.#options.faultMs)
       const targets = await this.#inject(kind)
       this.log.push({ kind, targets, at: this.#now(), durationMs })
       await this.#pause([durationMs, durationMs], shouldStop)
       await this.#undo(kind, targets)
     }
+  }
+
+  #pickWeighted(kinds: readonly FaultKind[]): FaultKind {
+    const total = kinds.reduce((sum, kind) => sum + faultWeights[kind], 0)
+    let roll = this.#rng.next() * total
+    for (const kind of kinds) {
+      roll -= faultWeights[kind]
+      if (roll < 0) return kind
+    }
+    return kinds[kinds.length - 1]!
   }
 
   async #pause(range: readonly [number, number], shouldStop: () => boolean): Promise<void> {
