@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import type { RaftEvent } from './events.js'
 import { RawNode } from './raw-node.js'
 import { encode, sequenceRandom, TestNetwork } from './testing/network.js'
 
@@ -172,5 +173,40 @@ describe('runtime tuning (reloadConfig)', () => {
     for (let i = 0; i < 4; i++) node.tick()
     // Pre-vote off: the election bumps the term at once.
     expect(node.status()).toMatchObject({ role: 'candidate', term: 1 })
+  })
+})
+
+describe('a removed member', () => {
+  test('cannot get a write applied by forwarding it to the leader', () => {
+    const dropped: string[] = []
+    const net = cluster(['n1', 'n2', 'n3'], 1, {
+      forwardProposals: true,
+      onEvent: (event: RaftEvent) => {
+        if (event.type === 'message-dropped' && event.message.type === 'Propose')
+          dropped.push(`${event.node}: ${event.rule}`)
+      },
+    })
+    const leader = net.node('n1')
+    expect(leader.proposeConfigChange({ voters: ['n1', 'n2'], learners: [] })).toMatchObject({
+      ok: true,
+    })
+    net.settle()
+    net.tickAll(1)
+    net.settle()
+    expect(leader.status().config.voters).toEqual(['n1', 'n2'])
+    // n3 still runs and still takes n1 for its leader; its clients' writes must not apply.
+    expect(net.node('n3').status().leaderId).toBe('n1')
+    expect(net.node('n3').propose(encode('from-removed'))).toMatchObject({ outcome: 'forwarded' })
+    net.settle()
+    net.tickAll(1)
+    net.settle()
+    expect(net.commands('n1')).not.toContain('from-removed')
+    expect(dropped).toEqual(['n1: forwarded proposal from n3, which is not a member'])
+    // A member's forwarded write still goes through.
+    expect(net.node('n2').propose(encode('from-member'))).toMatchObject({ outcome: 'forwarded' })
+    net.settle()
+    net.tickAll(1)
+    net.settle()
+    expect(net.commands('n1')).toContain('from-member')
   })
 })

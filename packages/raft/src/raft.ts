@@ -963,6 +963,12 @@ export class Raft {
       this.#drop(message, 'forwarded proposal reached a node that is not the leader')
       return
     }
+    if (!isMember(this.#configs.latest, message.from)) {
+      // A removed node may still run and forward its clients' writes; they must not apply, or
+      // a node outside the cluster could still change it (etcd refuses removed members too).
+      this.#drop(message, `forwarded proposal from ${message.from}, which is not a member`)
+      return
+    }
     for (const command of message.commands) {
       const result = this.propose(command)
       if (!result.ok) {
